@@ -1,0 +1,94 @@
+# Thin front end over CMake + Kconfig, with the habits of Buildroot and Linux:
+#   make run                 set up, build for this machine, serve on :8080
+#   make test                set up, build, run every test (cross builds too)
+#   make rpi4_defconfig      .config from board/rpi4/defconfig
+#   make menuconfig          edit .config;  make savedefconfig  writes defconfig
+#   make                     build what .config says (cross when it names an ARM arch)
+#   make BOARD=rpi4          build board/rpi4/defconfig into build/rpi4, leaving .config alone
+#   make bench               benchmarks (prints figures)
+
+KCONFIG := /usr/bin/python3 $(CURDIR)/scripts/kconfig.py
+JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?=
+
+ifdef BOARD
+  CONFIG := $(CURDIR)/build/$(BOARD)/.config
+  BUILD  := $(CURDIR)/build/$(BOARD)
+  BOARD_DEFCONFIG := $(CURDIR)/board/$(BOARD)/defconfig
+else
+  CONFIG := $(CURDIR)/.config
+  BUILD  := $(CURDIR)/build/$(if $(wildcard .config),$(shell sed -n 's/^CONFIG_SBCMON_BOARD="\(.*\)"/\1/p' .config),host)
+endif
+
+# The target architecture decides the toolchain file and sysroot.
+ARCH = $(shell sed -n 's/^CONFIG_SBCMON_ARCH_\([A-Z0-9]*\)=y/\1/p' $(CONFIG) 2>/dev/null)
+TOOLCHAIN_AARCH64 := $(CURDIR)/toolchains/aarch64-linux-gnu.cmake
+TOOLCHAIN_ARMHF   := $(CURDIR)/toolchains/arm-linux-gnueabihf.cmake
+SYSROOT_AARCH64   ?= $(CURDIR)/build/sysroot-arm64
+SYSROOT_ARMHF     ?= $(CURDIR)/build/sysroot-armhf
+
+.PHONY: all build run test bench deps deps-run deps-test menuconfig savedefconfig clean distclean www-dist help
+
+all: build
+
+help:
+	@sed -n '2,10p' Makefile | sed 's/^# \{0,1\}//'
+
+%_defconfig:
+	@test -f board/$*/defconfig || { echo "no such board: $* (see board/)"; exit 2; }
+	$(KCONFIG) defconfig board/$*/defconfig .config
+
+$(CONFIG):
+	@if [ -n "$(BOARD_DEFCONFIG)" ]; then \
+	  test -f "$(BOARD_DEFCONFIG)" || { echo "no such board: $(BOARD) (see board/)"; exit 2; }; \
+	  $(KCONFIG) defconfig $(BOARD_DEFCONFIG) $(CONFIG); \
+	else \
+	  $(KCONFIG) defconfig board/host/defconfig $(CONFIG); \
+	fi
+
+menuconfig: $(CONFIG)
+	cd $(dir $(CONFIG)) && KCONFIG_CONFIG=$(CONFIG) /usr/bin/python3 -m menuconfig $(CURDIR)/Kconfig
+
+savedefconfig: $(CONFIG)
+	$(KCONFIG) savedefconfig $(CONFIG) $(CURDIR)/defconfig
+	@echo "wrote defconfig (copy it to board/<name>/defconfig to keep it)"
+
+build: $(CONFIG)
+	$(KCONFIG) check $(CONFIG)
+	@case "$(ARCH)" in \
+	  AARCH64) scripts/sysroot.sh arm64 $(SYSROOT_AARCH64) && \
+	           extra="-DCMAKE_TOOLCHAIN_FILE=$(TOOLCHAIN_AARCH64) -DSBCMON_SYSROOT=$(SYSROOT_AARCH64) -DBUILD_TESTING=OFF";; \
+	  ARMHF)   scripts/sysroot.sh armhf $(SYSROOT_ARMHF) && \
+	           extra="-DCMAKE_TOOLCHAIN_FILE=$(TOOLCHAIN_ARMHF) -DSBCMON_SYSROOT=$(SYSROOT_ARMHF) -DBUILD_TESTING=OFF";; \
+	  *)       extra="";; \
+	esac; \
+	cmake -S . -B $(BUILD) -DSBCMON_CONFIG=$(CONFIG) $$extra $(CMAKE_FLAGS) >/dev/null && \
+	cmake --build $(BUILD) -j $(JOBS)
+
+deps-run:
+	scripts/deps.sh run
+
+deps-test:
+	scripts/deps.sh test
+
+deps: deps-test
+
+run: deps-run
+	$(MAKE) --no-print-directory BOARD=host build
+	@echo "sbcmon: serving on http://127.0.0.1:8080/ (Ctrl-C stops it)"
+	build/host/sbcmon $(ARGS)
+
+test: deps-test
+	scripts/test.sh
+
+bench: deps-test
+	scripts/bench.sh
+
+www-dist: deps-run
+	scripts/www-dist.sh
+
+clean:
+	rm -rf build
+
+distclean: clean
+	rm -rf .config defconfig www/node_modules tests/node_modules
