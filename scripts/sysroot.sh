@@ -98,14 +98,13 @@ done
 [[ $ok -eq 1 ]] || die "mmdebstrap failed 3 times for $arch (mirror: ${mirrors[0]})"
 rm -f "$log"
 
-# The extract variant does not run maintainer scripts, so the merged-/usr links that
-# bookworm's base-files/usrmerge would make may be missing; the toolchain looks in
-# both /lib and /usr/lib, so make sure they agree.
-for d in lib; do
-  if [[ ! -e "$tmp/$d" && -d "$tmp/usr/$d" ]]; then
-    ln -s "usr/$d" "$tmp/$d"
-  fi
-done
+# qemu-user runs the cross-built binary with this tree as its root (-L), so the
+# dynamic loader must be where the binary's PT_INTERP says.
+case "$arch" in
+  arm64) loader=lib/ld-linux-aarch64.so.1 ;;
+  armhf) loader=lib/ld-linux-armhf.so.3 ;;
+esac
+[[ -e "$tmp/$loader" || -L "$tmp/$loader" ]] || die "the $arch sysroot has no /$loader"
 
 # Absolute symlinks (libfoo.so -> /lib/<triplet>/libfoo.so.1) point at the build
 # machine's own libraries once the tree is a sysroot; make every one relative so the
