@@ -1,0 +1,46 @@
+// Command-line options: Kconfig gives the defaults, flags override them.
+// Pure: parsing never prints or exits; main() decides what to do with the result.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace sbcmon::app {
+
+struct Options {
+  int port;
+  std::string bind;            // "" = every address
+  std::uint32_t interval_ms;   // sample period
+  std::string proc_root = "/proc";
+  std::string sys_root = "/sys";
+  std::uint32_t ping_interval_ms;
+  std::uint32_t ping_timeout_ms;
+  std::size_t max_payload;
+  std::uint32_t connect_timeout_ms;
+  bool conformance = false;    // serve only what socket.io's conformance tests expect
+  bool help = false;
+  bool version = false;
+};
+
+// Options with every value at its Kconfig default.
+Options default_options();
+
+enum class ParseStatus { kOk, kError };
+
+struct ParseResult {
+  ParseStatus status = ParseStatus::kOk;
+  std::string error;  // one line naming the flag and what is wrong, when kError
+};
+
+// Parses argv into `opts` (which should start as default_options()). Accepts
+// "--flag value" and "--flag=value". On error `opts` may be partly updated.
+ParseResult parse_args(int argc, const char* const* argv, Options& opts);
+
+// Parses a duration: "500", "500ms", "2s", "1.5s" -> milliseconds. False if malformed.
+bool parse_duration_ms(const std::string& text, std::uint64_t& out_ms);
+
+// The --help text.
+std::string usage();
+
+}  // namespace sbcmon::app

@@ -1,0 +1,80 @@
+// sbcmon: parse the command line, start the server, run the loop.
+#include <cstdio>
+#include <string>
+
+#include "app/cli.h"
+#include "app/conformance.h"
+#include "assets/assets.h"
+#include "config/config.h"
+#include "net/server.h"
+#if __has_include("app/monitor.h")
+#include "app/monitor.h"
+#define SBCMON_HAVE_MONITOR 1
+#endif
+
+int main(int argc, char** argv) {
+  using namespace sbcmon;
+  app::Options opts = app::default_options();
+  const app::ParseResult parsed = app::parse_args(argc, argv, opts);
+  if (parsed.status != app::ParseStatus::kOk) {
+    std::fprintf(stderr, "sbcmon: %s\n", parsed.error.c_str());
+    return 2;
+  }
+  if (opts.help) {
+    std::fputs(app::usage().c_str(), stdout);
+    return 0;
+  }
+  if (opts.version) {
+    std::printf("sbcmon %s (board %s, history %zu samples, max %zu CPUs, max %zu sessions)\n",
+                SBCMON_VERSION, config::kBoard, config::kHistoryLen, config::kMaxCpus,
+                config::kMaxSessions);
+    return 0;
+  }
+
+  net::ServerConfig cfg;
+  cfg.port = opts.port;
+  cfg.bind = opts.bind;
+  cfg.ping_interval_ms = opts.ping_interval_ms;
+  cfg.ping_timeout_ms = opts.ping_timeout_ms;
+  cfg.max_payload = opts.max_payload;
+  cfg.connect_timeout_ms = opts.connect_timeout_ms;
+  if (opts.conformance) {
+    // The values socket.io's conformance suite expects of a server under test.
+    cfg.ping_interval_ms = 300;
+    cfg.ping_timeout_ms = 200;
+    cfg.max_payload = 1000000;
+    cfg.connect_timeout_ms = 1000;
+    cfg.serve_page = false;
+    cfg.engine_echo = true;
+  }
+
+  net::Server server;
+  std::string error;
+  if (!server.start(cfg, error)) {
+    std::fprintf(stderr, "sbcmon: %s\n", error.c_str());
+    return 1;
+  }
+  if (opts.conformance) {
+    if (!app::install_conformance(server.sio())) {
+      std::fprintf(stderr, "sbcmon: cannot register the conformance namespaces\n");
+      return 1;
+    }
+  } else {
+#ifdef SBCMON_HAVE_MONITOR
+    app::Monitor monitor(server, opts);
+    if (!monitor.start(error)) {
+      std::fprintf(stderr, "sbcmon: %s\n", error.c_str());
+      return 1;
+    }
+    const int rc = server.run();
+    std::fprintf(stderr, "sbcmon: stopped\n");
+    return rc;
+#endif
+  }
+  const std::string where = opts.bind.empty() ? "every address" : opts.bind;
+  std::fprintf(stderr, "sbcmon %s: serving on port %d (%s)%s\n", SBCMON_VERSION, opts.port,
+               where.c_str(), opts.conformance ? " in conformance mode" : "");
+  const int rc = server.run();
+  std::fprintf(stderr, "sbcmon: stopped\n");
+  return rc;
+}

@@ -1,0 +1,1023 @@
+// libwebsockets glue: the embedded page, and Engine.IO sessions over
+// long-polling and websocket feeding the Socket.IO layer. Flat lws callback;
+// all state lives in the session table and the per-connection Conn.
+#include "net/server.h"
+
+#include <arpa/inet.h>
+#include <libwebsockets.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <ctime>
+#include <utility>
+#include <vector>
+
+#include "assets/assets.h"
+#include "config/config.h"
+#include "engineio/packet.h"
+#include "engineio/query.h"
+#include "engineio/sid.h"
+
+namespace sbcmon::net {
+namespace {
+
+namespace eio = sbcmon::engineio;
+using socketio::Buffer;
+using socketio::SessionHandle;
+
+volatile std::sig_atomic_t g_stop = 0;
+lws_context* g_context = nullptr;
+
+void on_signal(int) {
+  g_stop = 1;
+  if (g_context != nullptr) lws_cancel_service(g_context);
+}
+
+constexpr std::uint32_t kIndexBits = 12;  // up to 4096 sessions (Kconfig range)
+constexpr std::uint32_t kIndexMask = (1u << kIndexBits) - 1;
+static_assert(config::kMaxSessions <= (1u << kIndexBits), "session index does not fit the handle");
+
+constexpr std::string_view kSocketIoPath = "/socket.io/";
+constexpr std::string_view kEchoPath = "/engine.io/";
+
+constexpr const char* kPageCsp =
+    "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; "
+    "script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+enum class Endpoint : std::uint8_t { kSocketIo, kEcho };
+enum class Role : std::uint8_t { kNone, kPollGet, kPollPost, kWebSocket };
+enum class Method : std::uint8_t { kGet, kPost, kHead, kOther };
+
+// Per-connection state; lws allocates and zeroes it, so it must stay trivial.
+struct Conn {
+  Role role;
+  Endpoint endpoint;
+  std::uint32_t session;  // handle of the session this connection serves
+  bool has_session;
+  bool close_me;          // websocket: send a close frame at the next writeable
+  bool ws_new_session;    // websocket handshake without sid
+  bool ws_reject;         // websocket for a session that cannot take it: close at once
+  bool pending_close;     // held poll of a closed session: answer with a close packet
+  std::uint8_t protocol;  // 3 or 4, for websocket handshakes
+  bool b64;
+};
+
+struct Outgoing {
+  eio::PacketType type = eio::PacketType::kNoop;
+  bool binary = false;
+  Buffer data;
+};
+
+struct Session {
+  bool used = false;
+  std::uint32_t generation = 0;
+  eio::Sid sid{};
+  eio::Protocol protocol = eio::Protocol::kV4;
+  Endpoint endpoint = Endpoint::kSocketIo;
+  bool websocket = false;  // the current transport is the websocket
+  bool upgrading = false;  // probe done, waiting for "5"
+  lws* get = nullptr;      // held polling GET
+  lws* post = nullptr;     // POST being received
+  lws* ws = nullptr;       // websocket (the probe while upgrading)
+  bool probe_reply = false;
+  std::vector<Outgoing> queue;  // ring, capacity fixed at start
+  std::size_t head = 0;
+  std::size_t count = 0;
+  std::size_t queued_bytes = 0;
+  std::uint64_t last_ping_ms = 0;  // v4: when we last pinged; v3: when the client last pinged
+  bool awaiting_pong = false;
+  std::string rx;    // websocket message being assembled
+  std::string body;  // POST body being received
+};
+
+Method method_of(lws* wsi) {
+  if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0) return Method::kGet;
+  if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0) return Method::kPost;
+#if defined(LWS_WITH_HTTP_UNCOMMON_HEADERS) || defined(LWS_HTTP_HEADERS_ALL)
+  if (lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0) return Method::kHead;
+#endif
+  return Method::kOther;
+}
+
+// Copies a header into `buf`; empty view when absent or too long.
+std::string_view header(lws* wsi, lws_token_indexes token, char* buf, int cap) {
+  const int n = lws_hdr_copy(wsi, buf, cap, token);
+  if (n <= 0) return {};
+  return {buf, static_cast<std::size_t>(n)};
+}
+
+// The request's query string with its '&'-joined arguments ("" if none).
+std::string_view query_of(lws* wsi, char* buf, int cap) {
+  return header(wsi, WSI_TOKEN_HTTP_URI_ARGS, buf, cap);
+}
+
+bool accepts_gzip(std::string_view accept_encoding) {
+  std::size_t pos = 0;
+  while (pos < accept_encoding.size()) {
+    std::size_t end = accept_encoding.find(',', pos);
+    if (end == std::string_view::npos) end = accept_encoding.size();
+    std::string_view item = accept_encoding.substr(pos, end - pos);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    const auto semi = item.find(';');
+    std::string_view coding = item.substr(0, semi);
+    while (!coding.empty() && coding.back() == ' ') coding.remove_suffix(1);
+    if (coding == "gzip" || coding == "*") {
+      const bool refused = semi != std::string_view::npos &&
+                           item.find("q=0", semi) != std::string_view::npos &&
+                           item.find("q=0.", semi) == std::string_view::npos;
+      return !refused;
+    }
+    pos = end + 1;
+  }
+  return false;
+}
+
+std::uint64_t monotonic_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000u +
+         static_cast<std::uint64_t>(ts.tv_nsec) / 1000000u;
+}
+
+}  // namespace
+
+struct Server::Impl final : socketio::EngineLink {
+  // A timer whose callback finds its Impl: lws passes only the sul pointer, and
+  // the sul is the first member of this standard-layout struct.
+  struct Timer {
+    lws_sorted_usec_list_t sul;
+    Impl* self;
+  };
+
+  ServerConfig cfg;
+  lws_context* ctx = nullptr;
+  std::vector<lws_protocols> protocols;
+  std::vector<Session> sessions;
+  std::size_t live_sessions = 0;
+  eio::SidGenerator sids;
+  std::unique_ptr<socketio::Server> sio;
+  std::vector<std::pair<std::string, RouteHandler>> routes;
+
+  Timer tick_timer{};
+  Timer sweep_timer{};
+  std::uint32_t period_ms = 0;
+  std::function<void()> periodic;
+  std::uint64_t next_tick_ms = 0;
+  bool sweep_scheduled = false;
+  std::uint32_t sweep_ms = 250;
+
+  std::string tx;       // scratch for one outgoing frame or HTTP body, LWS_PRE in front
+  std::string inflated; // scratch for a page asked for without gzip
+
+  // ---- sessions ------------------------------------------------------------
+  Session* lookup(SessionHandle h) {
+    const std::uint32_t index = h & kIndexMask;
+    if (index >= sessions.size()) return nullptr;
+    Session& s = sessions[index];
+    if (!s.used || s.generation != (h >> kIndexBits)) return nullptr;
+    return &s;
+  }
+
+  SessionHandle handle_of(const Session& s) const {
+    const auto index = static_cast<std::uint32_t>(&s - sessions.data());
+    return (s.generation << kIndexBits) | index;
+  }
+
+  Session* find_sid(std::string_view sid, Endpoint endpoint) {
+    if (sid.size() != eio::kSidLength) return nullptr;
+    for (Session& s : sessions) {
+      if (s.used && s.endpoint == endpoint && eio::view(s.sid) == sid) return &s;
+    }
+    return nullptr;
+  }
+
+  Session* create_session(eio::Protocol protocol, Endpoint endpoint) {
+    for (Session& s : sessions) {
+      if (s.used) continue;
+      if (!sids.next(s.sid)) return nullptr;
+      s.used = true;
+      s.protocol = protocol;
+      s.endpoint = endpoint;
+      s.websocket = false;
+      s.upgrading = false;
+      s.get = s.post = s.ws = nullptr;
+      s.probe_reply = false;
+      s.head = s.count = s.queued_bytes = 0;
+      s.last_ping_ms = monotonic_ms();
+      s.awaiting_pong = false;
+      s.rx.clear();
+      s.body.clear();
+      ++live_sessions;
+      ensure_sweep();
+      return &s;
+    }
+    return nullptr;
+  }
+
+  // Queues one packet. Over the caps the session is closed: a client that
+  // cannot keep up reconnects and backfills from the history ack instead of
+  // holding memory for everyone.
+  bool enqueue(Session& s, eio::PacketType type, Buffer data, bool binary) {
+    const std::size_t size = data ? data->size() : 0;
+    if (s.count >= s.queue.size() || s.queued_bytes + size > 4 * cfg.max_payload + 65536) {
+      close_session(s);
+      return false;
+    }
+    Outgoing& out = s.queue[(s.head + s.count) % s.queue.size()];
+    out.type = type;
+    out.binary = binary;
+    out.data = std::move(data);
+    ++s.count;
+    s.queued_bytes += size;
+    kick(s);
+    return true;
+  }
+
+  Outgoing pop(Session& s) {
+    Outgoing out = std::move(s.queue[s.head]);
+    s.queue[s.head].data.reset();
+    s.head = (s.head + 1) % s.queue.size();
+    --s.count;
+    s.queued_bytes -= out.data ? out.data->size() : 0;
+    return out;
+  }
+
+  // Asks lws for a writeable callback on whichever transport can carry the queue.
+  void kick(Session& s) {
+    if (s.count == 0) return;
+    if (s.websocket && s.ws != nullptr) {
+      lws_callback_on_writable(s.ws);
+    } else if (!s.websocket && s.get != nullptr) {
+      lws_callback_on_writable(s.get);
+    }
+  }
+
+  void close_session(Session& s) {
+    if (!s.used) return;
+    const SessionHandle h = handle_of(s);
+    if (s.endpoint == Endpoint::kSocketIo && sio) sio->on_close(h);
+    lws* get = s.get;
+    lws* ws = s.ws;
+    s.used = false;
+    ++s.generation;
+    s.generation &= (1u << (32 - kIndexBits)) - 1;
+    for (std::size_t i = 0; i < s.count; ++i) s.queue[(s.head + i) % s.queue.size()].data.reset();
+    s.head = s.count = s.queued_bytes = 0;
+    s.get = s.post = s.ws = nullptr;
+    s.rx.clear();
+    s.rx.shrink_to_fit();
+    s.body.clear();
+    s.body.shrink_to_fit();
+    --live_sessions;
+    if (get != nullptr) {
+      // Answer the held poll with a close packet so the client learns at once.
+      auto* c = static_cast<Conn*>(lws_wsi_user(get));
+      c->has_session = false;
+      c->pending_close = true;
+      c->protocol = static_cast<std::uint8_t>(s.protocol);
+      lws_callback_on_writable(get);
+    }
+    if (ws != nullptr) {
+      auto* c = static_cast<Conn*>(lws_wsi_user(ws));
+      c->has_session = false;
+      c->close_me = true;
+      lws_callback_on_writable(ws);
+    }
+  }
+
+  // ---- EngineLink ------------------------------------------------------------
+  bool send(SessionHandle h, Buffer packet, bool binary) override {
+    Session* s = lookup(h);
+    if (s == nullptr) return false;
+    return enqueue(*s, eio::PacketType::kMessage, std::move(packet), binary);
+  }
+
+  void close(SessionHandle h) override {
+    if (Session* s = lookup(h)) close_session(*s);
+  }
+
+  // ---- incoming packets --------------------------------------------------------
+  // Handles one decoded packet; false if the session was closed by it.
+  bool on_packet(Session& s, const eio::Packet& p, bool over_websocket) {
+    const SessionHandle h = handle_of(s);
+    switch (p.type) {
+      case eio::PacketType::kMessage:
+        if (s.endpoint == Endpoint::kEcho) {
+          enqueue(s, eio::PacketType::kMessage, std::make_shared<const std::string>(p.data),
+                  p.binary);
+        } else {
+          sio->on_message(h, p.data, p.binary, monotonic_ms());
+        }
+        break;
+      case eio::PacketType::kPong:
+        if (s.protocol == eio::Protocol::kV4) s.awaiting_pong = false;
+        break;
+      case eio::PacketType::kPing:
+        if (s.protocol == eio::Protocol::kV3) {
+          // v3 clients drive the heartbeat: answer with the same data.
+          s.last_ping_ms = monotonic_ms();
+          enqueue(s, eio::PacketType::kPong,
+                  p.data.empty() ? nullptr : std::make_shared<const std::string>(p.data), false);
+        } else {
+          close_session(s);  // a v4 client never pings outside the probe
+        }
+        break;
+      case eio::PacketType::kClose:
+        close_session(s);
+        break;
+      case eio::PacketType::kNoop:
+        break;
+      case eio::PacketType::kUpgrade:
+        if (!over_websocket) close_session(s);
+        break;
+      case eio::PacketType::kOpen:
+        close_session(s);
+        break;
+    }
+    return lookup(h) != nullptr;
+  }
+
+  // ---- HTTP responses ------------------------------------------------------------
+  // Writes a complete response; returns what the lws callback should return.
+  int respond(lws* wsi, unsigned status, const char* content_type, std::string_view body,
+              bool head_only = false, const char* extra = nullptr) {
+    unsigned char hdr[LWS_PRE + 2048];
+    unsigned char* start = hdr + LWS_PRE;
+    unsigned char* p = start;
+    unsigned char* end = hdr + sizeof(hdr) - 1;
+    if (lws_add_http_common_headers(wsi, status, content_type, body.size(), &p, end) != 0) return -1;
+    if (add_header(wsi, "x-content-type-options:", "nosniff", &p, end) != 0) return -1;
+    if (add_header(wsi, "cache-control:", "no-store", &p, end) != 0) return -1;
+    if (extra != nullptr && add_header(wsi, "access-control-allow-origin:", extra, &p, end) != 0)
+      return -1;
+    if (lws_finalize_write_http_header(wsi, start, &p, end) != 0) return -1;
+    if (!head_only && !body.empty()) {
+      tx.assign(LWS_PRE, '\0');
+      tx.append(body);
+      auto* data = reinterpret_cast<unsigned char*>(tx.data()) + LWS_PRE;
+      if (lws_write(wsi, data, body.size(), LWS_WRITE_HTTP_FINAL) < 0) return -1;
+    }
+    return lws_http_transaction_completed(wsi) != 0 ? -1 : 0;
+  }
+
+  static int add_header(lws* wsi, const char* name, const char* value, unsigned char** p,
+                        unsigned char* end) {
+    return lws_add_http_header_by_name(wsi, reinterpret_cast<const unsigned char*>(name),
+                                       reinterpret_cast<const unsigned char*>(value),
+                                       static_cast<int>(std::strlen(value)), p, end);
+  }
+
+  int respond_error(lws* wsi, eio::ErrorCode code) {
+    const std::string_view body = eio::error_json(code);
+    return respond(wsi, static_cast<unsigned>(eio::error_http_status(code)), "application/json",
+                   body);
+  }
+
+  // Builds a polling payload from the whole queue into `tx` (after LWS_PRE).
+  void build_payload(Session& s) {
+    tx.assign(LWS_PRE, '\0');
+    bool first = true;
+    while (s.count > 0) {
+      Outgoing out = pop(s);
+      const std::string_view data = out.data ? std::string_view(*out.data) : std::string_view();
+      eio::append_payload_packet(tx, s.protocol, out.type, out.binary, data, first);
+      first = false;
+    }
+  }
+
+  // Answers a polling GET with `tx`'s payload (or a noop); returns the callback value.
+  int answer_poll(lws* wsi, Session& s, bool noop) {
+    if (noop) {
+      tx.assign(LWS_PRE, '\0');
+      eio::append_payload_packet(tx, s.protocol, eio::PacketType::kNoop, false, {}, true);
+    } else {
+      build_payload(s);
+    }
+    if (s.get == wsi) s.get = nullptr;
+    auto* c = static_cast<Conn*>(lws_wsi_user(wsi));
+    c->role = Role::kNone;
+    std::string body = tx.substr(LWS_PRE);
+    return respond(wsi, HTTP_STATUS_OK, "text/plain; charset=UTF-8", body);
+  }
+
+  // ---- Engine.IO over HTTP ---------------------------------------------------------
+  int engine_http(lws* wsi, Conn* c, Endpoint endpoint, Method method) {
+    char qbuf[512];
+    const std::string_view qs = query_of(wsi, qbuf, sizeof(qbuf));
+    const eio::Query q = eio::parse_query(qs);
+    if (!q.transport || *q.transport != eio::Transport::kPolling) {
+      return respond_error(wsi, eio::ErrorCode::kUnknownTransport);
+    }
+    if (q.sid.empty()) {
+      if (method != Method::kGet) return respond_error(wsi, eio::ErrorCode::kBadHandshakeMethod);
+      if (!q.protocol) return respond_error(wsi, eio::ErrorCode::kUnsupportedProtocolVersion);
+      Session* s = create_session(*q.protocol, endpoint);
+      if (s == nullptr) {
+        return respond(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, "application/json",
+                       R"({"code":3,"message":"Server full"})");
+      }
+      auto open = std::make_shared<const std::string>(eio::open_json(
+          eio::view(s->sid), true, cfg.ping_interval_ms, cfg.ping_timeout_ms, cfg.max_payload));
+      enqueue(*s, eio::PacketType::kOpen, std::move(open), false);
+      if (endpoint == Endpoint::kSocketIo) sio->on_open(handle_of(*s), s->protocol, monotonic_ms());
+      if (!s->used) return respond_error(wsi, eio::ErrorCode::kBadRequest);
+      return answer_poll(wsi, *s, false);
+    }
+    Session* s = find_sid(q.sid, endpoint);
+    if (s == nullptr) return respond_error(wsi, eio::ErrorCode::kUnknownSid);
+    if (s->websocket) return respond_error(wsi, eio::ErrorCode::kBadRequest);
+    if (method == Method::kGet) {
+      if (s->get != nullptr) {
+        // A second concurrent poll: the reference server treats it as a broken client.
+        close_session(*s);
+        return respond_error(wsi, eio::ErrorCode::kBadRequest);
+      }
+      if (s->upgrading) return answer_poll(wsi, *s, true);
+      if (s->count > 0) return answer_poll(wsi, *s, false);
+      s->get = wsi;
+      c->role = Role::kPollGet;
+      c->session = handle_of(*s);
+      c->has_session = true;
+      // lws would drop a quiet request after its own few seconds; a poll is held
+      // until the next ping at the latest.
+      const unsigned hold_s = (cfg.ping_interval_ms + cfg.ping_timeout_ms) / 1000 + 5;
+      lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, static_cast<int>(hold_s));
+      return 0;
+    }
+    if (method == Method::kPost) {
+      if (s->post != nullptr) {
+        close_session(*s);
+        return respond_error(wsi, eio::ErrorCode::kBadRequest);
+      }
+      char lbuf[24];
+      const std::string_view len = header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, lbuf, sizeof(lbuf));
+      if (!len.empty() && std::strtoull(lbuf, nullptr, 10) > cfg.max_payload) {
+        respond(wsi, HTTP_STATUS_REQ_ENTITY_TOO_LARGE, "text/plain", "Payload Too Large");
+        return -1;
+      }
+      s->post = wsi;
+      s->body.clear();
+      c->role = Role::kPollPost;
+      c->session = handle_of(*s);
+      c->has_session = true;
+      return 0;  // the body follows in LWS_CALLBACK_HTTP_BODY
+    }
+    return respond_error(wsi, eio::ErrorCode::kBadRequest);
+  }
+
+  int on_post_body(lws* wsi, Conn* c, const char* in, std::size_t len) {
+    Session* s = c->has_session ? lookup(c->session) : nullptr;
+    if (s == nullptr || s->post != wsi) return 0;  // session gone: drain quietly
+    if (s->body.size() + len > cfg.max_payload) {
+      s->post = nullptr;
+      c->role = Role::kNone;
+      respond(wsi, HTTP_STATUS_REQ_ENTITY_TOO_LARGE, "text/plain", "Payload Too Large");
+      return -1;
+    }
+    s->body.append(in, len);
+    return 0;
+  }
+
+  int on_post_complete(lws* wsi, Conn* c) {
+    c->role = Role::kNone;
+    Session* s = c->has_session ? lookup(c->session) : nullptr;
+    if (s == nullptr) return respond_error(wsi, eio::ErrorCode::kUnknownSid);
+    s->post = nullptr;
+    const SessionHandle h = handle_of(*s);
+    std::string body = std::move(s->body);
+    s->body.clear();
+    std::string scratch;
+    const bool ok = eio::for_each_payload_packet(body, s->protocol, scratch,
+                                                 [&](const eio::Packet& p) {
+      Session* live = lookup(h);
+      return live != nullptr && on_packet(*live, p, false);
+    });
+    Session* live = lookup(h);
+    if (!ok) {
+      if (live != nullptr) close_session(*live);
+      return respond_error(wsi, eio::ErrorCode::kBadRequest);
+    }
+    if (live != nullptr) {
+      live->body = std::move(body);  // keep the capacity for the next POST
+      live->body.clear();
+    }
+    return respond(wsi, HTTP_STATUS_OK, "text/html", "ok");
+  }
+
+  // ---- websocket ---------------------------------------------------------------
+  // Validates a websocket handshake; on refusal writes the HTTP error and returns >0.
+  int confirm_upgrade(lws* wsi, Conn* c) {
+    char path[64];
+    const std::string_view uri = header(wsi, WSI_TOKEN_GET_URI, path, sizeof(path));
+    Endpoint endpoint = Endpoint::kSocketIo;
+    if (uri == kSocketIoPath || uri == "/socket.io") {
+      endpoint = Endpoint::kSocketIo;
+    } else if (cfg.engine_echo && (uri == kEchoPath || uri == "/engine.io")) {
+      endpoint = Endpoint::kEcho;
+    } else {
+      return reject(wsi, HTTP_STATUS_NOT_FOUND, "Not Found");
+    }
+    char qbuf[512];
+    const eio::Query q = eio::parse_query(query_of(wsi, qbuf, sizeof(qbuf)));
+    if (!q.transport || *q.transport != eio::Transport::kWebSocket) {
+      return reject_code(wsi, eio::ErrorCode::kUnknownTransport);
+    }
+    *c = Conn{};
+    c->endpoint = endpoint;
+    c->role = Role::kWebSocket;
+    if (q.sid.empty()) {
+      if (!q.protocol) return reject_code(wsi, eio::ErrorCode::kUnsupportedProtocolVersion);
+      c->ws_new_session = true;
+      c->protocol = static_cast<std::uint8_t>(*q.protocol);
+      c->b64 = q.b64;
+      return 0;
+    }
+    Session* s = find_sid(q.sid, endpoint);
+    if (s == nullptr) return reject_code(wsi, eio::ErrorCode::kUnknownSid);
+    c->session = handle_of(*s);
+    c->has_session = true;
+    // A second websocket for a session is accepted and then closed at once,
+    // as the reference server does.
+    c->ws_reject = s->websocket || s->ws != nullptr;
+    return 0;
+  }
+
+  int reject_code(lws* wsi, eio::ErrorCode code) {
+    const std::string_view body = eio::error_json(code);
+    return reject(wsi, static_cast<unsigned>(eio::error_http_status(code)), body);
+  }
+
+  // Writes an HTTP response to a refused upgrade (a proxy turns a bare close into a 502).
+  int reject(lws* wsi, unsigned status, std::string_view body) {
+    unsigned char hdr[LWS_PRE + 1024];
+    unsigned char* start = hdr + LWS_PRE;
+    unsigned char* p = start;
+    unsigned char* end = hdr + sizeof(hdr) - 1;
+    if (lws_add_http_header_status(wsi, status, &p, end) != 0) return -1;
+    if (add_header(wsi, "content-type:", "application/json", &p, end) != 0) return -1;
+    const std::string len = std::to_string(body.size());
+    if (add_header(wsi, "content-length:", len.c_str(), &p, end) != 0) return -1;
+    if (add_header(wsi, "connection:", "close", &p, end) != 0) return -1;
+    if (lws_finalize_http_header(wsi, &p, end) != 0) return -1;
+    std::memcpy(p, body.data(), std::min<std::size_t>(body.size(), static_cast<std::size_t>(end - p)));
+    p += std::min<std::size_t>(body.size(), static_cast<std::size_t>(end - p));
+    if (lws_write(wsi, start, static_cast<std::size_t>(p - start), LWS_WRITE_HTTP_HEADERS) < 0) return -1;
+    return 1;
+  }
+
+  int on_ws_established(lws* wsi, Conn* c) {
+    if (c->ws_new_session) {
+      Session* s = create_session(static_cast<eio::Protocol>(c->protocol), c->endpoint);
+      if (s == nullptr) {
+        c->close_me = true;
+        lws_callback_on_writable(wsi);
+        return 0;
+      }
+      c->session = handle_of(*s);
+      c->has_session = true;
+      s->websocket = true;
+      s->ws = wsi;
+      auto open = std::make_shared<const std::string>(eio::open_json(
+          eio::view(s->sid), false, cfg.ping_interval_ms, cfg.ping_timeout_ms, cfg.max_payload));
+      enqueue(*s, eio::PacketType::kOpen, std::move(open), false);
+      if (c->endpoint == Endpoint::kSocketIo) sio->on_open(c->session, s->protocol, monotonic_ms());
+      return 0;
+    }
+    Session* s = c->has_session ? lookup(c->session) : nullptr;
+    if (s == nullptr || c->ws_reject) {
+      c->has_session = false;
+      c->close_me = true;
+      lws_callback_on_writable(wsi);
+      return 0;
+    }
+    s->ws = wsi;  // the probe: the session stays on polling until "5"
+    return 0;
+  }
+
+  int on_ws_receive(lws* wsi, Conn* c, const char* in, std::size_t len) {
+    Session* s = c->has_session ? lookup(c->session) : nullptr;
+    if (s == nullptr || s->ws != wsi) return 0;
+    if (lws_is_first_fragment(wsi)) s->rx.clear();
+    if (s->rx.size() + len > cfg.max_payload) {
+      // Over maxPayload: this client alone is dropped (close 1009, as the reference does).
+      close_session(*s);
+      lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, nullptr, 0);
+      return -1;
+    }
+    s->rx.append(in, len);
+    if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi) != 0) return 0;
+    const bool binary = lws_frame_is_binary(wsi) != 0;
+    std::string msg = std::move(s->rx);
+    s->rx.clear();
+    const auto p = binary ? eio::decode_binary_frame(msg, s->protocol) : eio::decode_text_packet(msg);
+    if (!p) {
+      close_session(*s);
+      return 0;
+    }
+    if (!s->websocket) return on_probe_packet(*s, *p);
+    on_packet(*s, *p, true);
+    return 0;
+  }
+
+  // Packets on a probe websocket before the upgrade completes.
+  int on_probe_packet(Session& s, const eio::Packet& p) {
+    if (p.type == eio::PacketType::kPing && p.data == "probe") {
+      s.probe_reply = true;
+      s.upgrading = true;
+      lws_callback_on_writable(s.ws);
+      // Release the held poll (with a noop) so the client can pause polling.
+      if (s.get != nullptr) lws_callback_on_writable(s.get);
+      return 0;
+    }
+    if (p.type == eio::PacketType::kUpgrade && s.upgrading) {
+      s.upgrading = false;
+      s.websocket = true;
+      if (s.get != nullptr) lws_callback_on_writable(s.get);
+      kick(s);
+      return 0;
+    }
+    close_session(s);
+    return 0;
+  }
+
+  int on_ws_writeable(lws* wsi, Conn* c) {
+    if (c->close_me) {
+      lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, nullptr, 0);
+      return -1;
+    }
+    Session* s = c->has_session ? lookup(c->session) : nullptr;
+    if (s == nullptr || s->ws != wsi) return 0;
+    if (s->probe_reply) {
+      s->probe_reply = false;
+      tx.assign(LWS_PRE, '\0');
+      eio::append_text_packet(tx, eio::PacketType::kPong, "probe");
+      if (lws_write(wsi, reinterpret_cast<unsigned char*>(tx.data()) + LWS_PRE, tx.size() - LWS_PRE,
+                    LWS_WRITE_TEXT) < 0)
+        return -1;
+      lws_callback_on_writable(wsi);
+      return 0;
+    }
+    if (!s->websocket) return 0;
+    // Several frames per callback while the socket takes them keeps latency low
+    // for bursts without starving other connections.
+    for (int budget = 16; s->count > 0 && budget > 0; --budget) {
+      Outgoing out = pop(*s);
+      const std::string_view data = out.data ? std::string_view(*out.data) : std::string_view();
+      tx.assign(LWS_PRE, '\0');
+      lws_write_protocol kind = LWS_WRITE_TEXT;
+      if (out.binary) {
+        kind = LWS_WRITE_BINARY;
+        if (s->protocol == eio::Protocol::kV3) tx.push_back(static_cast<char>(out.type));
+        tx.append(data);
+      } else {
+        eio::append_text_packet(tx, out.type, data);
+      }
+      if (lws_write(wsi, reinterpret_cast<unsigned char*>(tx.data()) + LWS_PRE,
+                    tx.size() - LWS_PRE, kind) < 0)
+        return -1;
+      if (lws_send_pipe_choked(wsi)) break;
+    }
+    if (s->count > 0) lws_callback_on_writable(wsi);
+    return 0;
+  }
+
+  void on_ws_closed(lws* wsi, Conn* c) {
+    Session* s = c->has_session ? lookup(c->session) : nullptr;
+    if (s == nullptr || s->ws != wsi) return;
+    s->ws = nullptr;
+    if (s->websocket) {
+      close_session(*s);
+    } else {
+      s->upgrading = false;  // a failed probe: carry on polling
+      s->probe_reply = false;
+    }
+  }
+
+  void on_http_closed(lws* wsi, Conn* c) {
+    Session* s = c->has_session ? lookup(c->session) : nullptr;
+    if (s == nullptr) return;
+    if (s->post == wsi) s->post = nullptr;
+    if (s->get == wsi) {
+      // The client gave up on its poll: the session is gone, as in the reference.
+      s->get = nullptr;
+      close_session(*s);
+    }
+  }
+
+  // ---- static page and routes ---------------------------------------------------
+  int serve_static(lws* wsi, std::string_view path, Method method) {
+    if (method != Method::kGet && method != Method::kHead) {
+      return respond(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, "text/plain", "Method Not Allowed");
+    }
+    char qbuf[256];
+    for (auto& [route, handler] : routes) {
+      if (path != route) continue;
+      std::string body;
+      std::string type = "text/plain; charset=utf-8";
+      const int status = handler(query_of(wsi, qbuf, sizeof(qbuf)), body, type);
+      return respond(wsi, static_cast<unsigned>(status), type.c_str(), body, method == Method::kHead);
+    }
+    const assets::Asset* a = cfg.serve_page ? assets::find(path) : nullptr;
+    if (a == nullptr) return respond(wsi, HTTP_STATUS_NOT_FOUND, "text/plain", "Not Found");
+
+    char buf[256];
+    const std::string_view inm = header(wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH, buf, sizeof(buf));
+    const bool not_modified = !inm.empty() && inm.find(a->etag) != std::string_view::npos;
+    const bool gzip = accepts_gzip(header(wsi, WSI_TOKEN_HTTP_ACCEPT_ENCODING, buf, sizeof(buf)));
+    std::string_view body;
+    if (!not_modified) {
+      if (gzip) {
+        body = {reinterpret_cast<const char*>(a->gz), a->gz_size};
+      } else {
+        if (!assets::inflate(*a, inflated)) {
+          return respond(wsi, HTTP_STATUS_INTERNAL_SERVER_ERROR, "text/plain", "corrupt asset");
+        }
+        body = inflated;
+      }
+    }
+    unsigned char hdr[LWS_PRE + 2048];
+    unsigned char* start = hdr + LWS_PRE;
+    unsigned char* p = start;
+    unsigned char* end = hdr + sizeof(hdr) - 1;
+    const unsigned status = not_modified ? HTTP_STATUS_NOT_MODIFIED : HTTP_STATUS_OK;
+    if (lws_add_http_common_headers(wsi, status, a->content_type, body.size(), &p, end) != 0) return -1;
+    if (add_header(wsi, "etag:", a->etag, &p, end) != 0) return -1;
+    // Revalidate every time: the ETag makes that a 304 of a few bytes.
+    if (add_header(wsi, "cache-control:", "no-cache", &p, end) != 0) return -1;
+    if (add_header(wsi, "vary:", "Accept-Encoding", &p, end) != 0) return -1;
+    if (add_header(wsi, "x-content-type-options:", "nosniff", &p, end) != 0) return -1;
+    if (add_header(wsi, "referrer-policy:", "no-referrer", &p, end) != 0) return -1;
+    if (add_header(wsi, "content-security-policy:", kPageCsp, &p, end) != 0) return -1;
+    if (gzip && !not_modified && add_header(wsi, "content-encoding:", "gzip", &p, end) != 0) return -1;
+    if (lws_finalize_write_http_header(wsi, start, &p, end) != 0) return -1;
+    if (method == Method::kGet && !body.empty()) {
+      tx.assign(LWS_PRE, '\0');
+      tx.append(body);
+      if (lws_write(wsi, reinterpret_cast<unsigned char*>(tx.data()) + LWS_PRE, body.size(),
+                    LWS_WRITE_HTTP_FINAL) < 0)
+        return -1;
+    }
+    return lws_http_transaction_completed(wsi) != 0 ? -1 : 0;
+  }
+
+  // ---- timers ------------------------------------------------------------------
+  void ensure_sweep() {
+    if (sweep_scheduled || ctx == nullptr) return;
+    sweep_scheduled = true;
+    lws_sul_schedule(ctx, 0, &sweep_timer.sul, &Impl::on_sweep_timer,
+                     static_cast<lws_usec_t>(sweep_ms) * LWS_US_PER_MS);
+  }
+
+  static void on_sweep_timer(lws_sorted_usec_list_t* sul) {
+    Impl* self = reinterpret_cast<Timer*>(sul)->self;
+    self->sweep_scheduled = false;
+    self->sweep();
+    if (self->live_sessions > 0) self->ensure_sweep();
+  }
+
+  // Heartbeats, pong timeouts and Socket.IO connect timeouts.
+  void sweep() {
+    const std::uint64_t now = monotonic_ms();
+    for (Session& s : sessions) {
+      if (!s.used) continue;
+      if (s.protocol == eio::Protocol::kV4) {
+        if (s.awaiting_pong) {
+          if (now - s.last_ping_ms >= cfg.ping_timeout_ms) close_session(s);
+        } else if (now - s.last_ping_ms >= cfg.ping_interval_ms) {
+          s.last_ping_ms = now;
+          s.awaiting_pong = true;
+          enqueue(s, eio::PacketType::kPing, nullptr, false);
+        }
+      } else if (now - s.last_ping_ms >= cfg.ping_interval_ms + cfg.ping_timeout_ms) {
+        close_session(s);  // a v3 client stopped pinging
+      }
+    }
+    if (sio) sio->tick(now);
+  }
+
+  static void on_tick_timer(lws_sorted_usec_list_t* sul) {
+    Impl* self = reinterpret_cast<Timer*>(sul)->self;
+    self->schedule_tick();
+    if (self->periodic) self->periodic();
+  }
+
+  // Schedules the next periodic call on an absolute monotonic grid, so a slow
+  // tick never makes the period drift.
+  void schedule_tick() {
+    const std::uint64_t now = monotonic_ms();
+    next_tick_ms += period_ms;
+    if (next_tick_ms <= now) next_tick_ms = now + 1;  // fell behind: skip, don't burst
+    lws_sul_schedule(ctx, 0, &tick_timer.sul, &Impl::on_tick_timer,
+                     static_cast<lws_usec_t>(next_tick_ms - now) * LWS_US_PER_MS);
+  }
+
+  // ---- the callback ---------------------------------------------------------------
+  static int callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, std::size_t len) {
+    auto* self = static_cast<Impl*>(lws_context_user(lws_get_context(wsi)));
+    auto* c = static_cast<Conn*>(user);
+    switch (reason) {
+      case LWS_CALLBACK_HTTP: {
+        const std::string_view path(static_cast<const char*>(in), len);
+        const Method method = method_of(wsi);
+        c->role = Role::kNone;
+        c->has_session = false;
+        c->pending_close = false;
+        if (path == kSocketIoPath || path == "/socket.io") {
+          return self->engine_http(wsi, c, Endpoint::kSocketIo, method);
+        }
+        if (self->cfg.engine_echo && (path == kEchoPath || path == "/engine.io")) {
+          return self->engine_http(wsi, c, Endpoint::kEcho, method);
+        }
+        return self->serve_static(wsi, path, method);
+      }
+      case LWS_CALLBACK_HTTP_BODY:
+        if (c->role != Role::kPollPost) return 0;
+        return self->on_post_body(wsi, c, static_cast<const char*>(in), len);
+      case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        if (c->role != Role::kPollPost) {
+          return self->respond(wsi, HTTP_STATUS_NOT_FOUND, "text/plain", "Not Found");
+        }
+        return self->on_post_complete(wsi, c);
+      case LWS_CALLBACK_HTTP_WRITEABLE: {
+        if (c->role != Role::kPollGet || !c->has_session) return 0;
+        Session* s = self->lookup(c->session);
+        if (s == nullptr || s->get != wsi) return 0;
+        if (s->count == 0) return 0;
+        return self->answer_poll(wsi, *s, false);
+      }
+      case LWS_CALLBACK_CLOSED_HTTP:
+        if (c != nullptr && c->role != Role::kWebSocket) self->on_http_closed(wsi, c);
+        return 0;
+      case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+        if (std::strcmp(static_cast<const char*>(in), "websocket") != 0) return -1;
+        return self->confirm_upgrade(wsi, c);
+      case LWS_CALLBACK_ESTABLISHED:
+        return self->on_ws_established(wsi, c);
+      case LWS_CALLBACK_RECEIVE:
+        return self->on_ws_receive(wsi, c, static_cast<const char*>(in), len);
+      case LWS_CALLBACK_SERVER_WRITEABLE:
+        return self->on_ws_writeable(wsi, c);
+      case LWS_CALLBACK_CLOSED:
+        self->on_ws_closed(wsi, c);
+        return 0;
+      default:
+        return 0;
+    }
+  }
+};
+
+Server::Server() : impl_(std::make_unique<Impl>()) {}
+
+Server::~Server() {
+  if (impl_->ctx != nullptr) {
+    lws_context_destroy(impl_->ctx);
+    g_context = nullptr;
+  }
+}
+
+std::uint64_t Server::now_ms() { return monotonic_ms(); }
+
+socketio::Server& Server::sio() { return *impl_->sio; }
+
+void Server::add_route(std::string path, RouteHandler handler) {
+  impl_->routes.emplace_back(std::move(path), std::move(handler));
+}
+
+void Server::every(std::uint32_t period_ms, std::function<void()> fn) {
+  impl_->period_ms = period_ms;
+  impl_->periodic = std::move(fn);
+}
+
+namespace {
+
+// Binds the address ourselves first, only to turn "port in use" and "no such
+// address" into a clear message; lws binds again right after.
+bool probe_bind(const std::string& bind, int port, std::string& error) {
+  sockaddr_storage ss{};
+  socklen_t slen = 0;
+  int family = AF_INET6;
+  if (bind.empty() || bind.find(':') != std::string::npos) {
+    auto* a6 = reinterpret_cast<sockaddr_in6*>(&ss);
+    a6->sin6_family = AF_INET6;
+    a6->sin6_port = htons(static_cast<std::uint16_t>(port));
+    a6->sin6_addr = in6addr_any;
+    if (!bind.empty() && inet_pton(AF_INET6, bind.c_str(), &a6->sin6_addr) != 1) {
+      error = "--bind " + bind + ": not an IPv4 or IPv6 address";
+      return false;
+    }
+    slen = sizeof(sockaddr_in6);
+  } else {
+    family = AF_INET;
+    auto* a4 = reinterpret_cast<sockaddr_in*>(&ss);
+    a4->sin_family = AF_INET;
+    a4->sin_port = htons(static_cast<std::uint16_t>(port));
+    if (inet_pton(AF_INET, bind.c_str(), &a4->sin_addr) != 1) {
+      error = "--bind " + bind + ": not an IPv4 or IPv6 address";
+      return false;
+    }
+    slen = sizeof(sockaddr_in);
+  }
+  const int fd = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    if (family == AF_INET6 && bind.empty()) return true;  // no IPv6 here: let lws decide
+    error = std::string("socket: ") + std::strerror(errno);
+    return false;
+  }
+  const int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  const int rc = ::bind(fd, reinterpret_cast<sockaddr*>(&ss), slen);
+  const int err = errno;
+  ::close(fd);
+  if (rc == 0) return true;
+  if (err == EADDRINUSE) {
+    error = "port " + std::to_string(port) + " is already in use (is another sbcmon running? try --port)";
+  } else if (err == EADDRNOTAVAIL) {
+    error = "--bind " + bind + ": this machine has no such address";
+  } else if (err == EACCES) {
+    error = "port " + std::to_string(port) + ": permission denied (ports below 1024 need privileges)";
+  } else {
+    error = "cannot listen on port " + std::to_string(port) + ": " + std::strerror(err);
+  }
+  return false;
+}
+
+void lws_log(int level, const char* line) {
+  // lws lines end in '\n' already.
+  std::fprintf(stderr, "sbcmon: lws%s: %s", level == LLL_ERR ? " error" : "", line);
+}
+
+}  // namespace
+
+bool Server::start(const ServerConfig& config, std::string& error) {
+  Impl& m = *impl_;
+  m.cfg = config;
+  if (!m.sids.ok()) {
+    error = "cannot seed the random generator for session ids";
+    return false;
+  }
+  if (!probe_bind(config.bind, config.port, error)) return false;
+
+  m.sessions.resize(config::kMaxSessions);
+  for (Session& s : m.sessions) s.queue.resize(config::kSessionQueueMax);
+  const std::uint32_t fastest = std::min(config.ping_interval_ms, config.ping_timeout_ms);
+  m.sweep_ms = std::clamp<std::uint32_t>(fastest / 8, 10, 250);
+  m.tick_timer.self = &m;
+  m.sweep_timer.self = &m;
+  m.sio = std::make_unique<socketio::Server>(m, socketio::ServerOptions{config.connect_timeout_ms});
+
+  lws_set_log_level(LLL_ERR, lws_log);
+
+  lws_protocols proto{};
+  proto.name = "sbcmon";
+  proto.callback = &Impl::callback;
+  proto.per_session_data_size = sizeof(Conn);
+  proto.rx_buffer_size = 0;
+  m.protocols = {proto, lws_protocols{}};
+
+  lws_context_creation_info info{};
+  info.port = config.port;
+  info.iface = config.bind.empty() ? nullptr : config.bind.c_str();
+  info.protocols = m.protocols.data();
+  info.user = &m;
+  info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
+  if (!config.bind.empty() && config.bind.find(':') == std::string::npos) {
+    info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+  }
+  // Every held poll keeps its header table, so the pool must cover the sessions.
+  info.max_http_header_pool = static_cast<unsigned short>(config::kMaxSessions + 16);
+  info.max_http_header_data = 4096;
+  info.keepalive_timeout = 60;
+  m.ctx = lws_create_context(&info);
+  if (m.ctx == nullptr) {
+    error = "cannot start the server on port " + std::to_string(config.port);
+    return false;
+  }
+  g_context = m.ctx;
+  return true;
+}
+
+int Server::run() {
+  Impl& m = *impl_;
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  if (m.period_ms > 0) {
+    m.next_tick_ms = monotonic_ms();
+    m.schedule_tick();
+  }
+  while (g_stop == 0) {
+    if (lws_service(m.ctx, 0) < 0) return 1;
+  }
+  return 0;
+}
+
+}  // namespace sbcmon::net

@@ -1,0 +1,65 @@
+// The network layer: one libwebsockets context and service loop serving the
+// embedded page, Engine.IO (polling + websocket, v3 and v4) at /socket.io/, and
+// the Socket.IO layer on top. The only module that includes libwebsockets.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "socketio/server.h"
+
+namespace sbcmon::net {
+
+struct ServerConfig {
+  int port = 8080;
+  std::string bind;  // "" = every address
+  std::uint32_t ping_interval_ms = 25000;
+  std::uint32_t ping_timeout_ms = 20000;
+  std::size_t max_payload = 1000000;
+  std::uint32_t connect_timeout_ms = 45000;
+  bool serve_page = true;        // the embedded page at /
+  bool engine_echo = false;      // raw Engine.IO echo at /engine.io/ (conformance mode)
+};
+
+// An extra HTTP GET route. Fills `body` and `content_type`; returns the status.
+using RouteHandler = std::function<int(std::string_view query, std::string& body,
+                                       std::string& content_type)>;
+
+class Server {
+ public:
+  Server();
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Creates the context and listens. False with a one-line `error` (port in use,
+  // bad bind address, ...); nothing is left running then.
+  bool start(const ServerConfig& config, std::string& error);
+
+  // The Socket.IO layer serving /socket.io/ (valid after start()).
+  socketio::Server& sio();
+
+  // Adds a GET route (exact path) answered by `handler`. Call before run().
+  void add_route(std::string path, RouteHandler handler);
+
+  // Calls `fn` every `period_ms` from the loop, on CLOCK_MONOTONIC; the first
+  // call comes one period after run() starts. One periodic task per server.
+  void every(std::uint32_t period_ms, std::function<void()> fn);
+
+  // Runs the loop until SIGINT/SIGTERM. Returns the process exit code (0 on a clean stop).
+  int run();
+
+  // Milliseconds on CLOCK_MONOTONIC.
+  static std::uint64_t now_ms();
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sbcmon::net

@@ -1,0 +1,91 @@
+// Command-line parsing: flags override Kconfig defaults; bad values are refused
+// with a message naming the flag.
+#include "app/cli.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "config/config.h"
+
+namespace {
+
+using sbcmon::app::Options;
+using sbcmon::app::ParseStatus;
+
+sbcmon::app::ParseResult parse(std::vector<const char*> args, Options& o) {
+  args.insert(args.begin(), "sbcmon");
+  return sbcmon::app::parse_args(static_cast<int>(args.size()), args.data(), o);
+}
+
+TEST(Cli, DefaultsComeFromKconfig) {
+  Options o = sbcmon::app::default_options();
+  ASSERT_EQ(parse({}, o).status, ParseStatus::kOk);
+  EXPECT_EQ(o.port, sbcmon::config::kHttpPort);
+  EXPECT_EQ(o.interval_ms, sbcmon::config::kSamplePeriodMs);
+  EXPECT_EQ(o.proc_root, "/proc");
+  EXPECT_EQ(o.sys_root, "/sys");
+  EXPECT_FALSE(o.conformance);
+}
+
+TEST(Cli, FlagsOverrideInBothSpellings) {
+  Options o = sbcmon::app::default_options();
+  ASSERT_EQ(parse({"--port", "9090", "--interval=250ms", "--bind", "127.0.0.1", "--proc-root",
+                   "/tmp/p", "--sys-root=/tmp/s", "--ping-interval", "2s"},
+                  o)
+                .status,
+            ParseStatus::kOk);
+  EXPECT_EQ(o.port, 9090);
+  EXPECT_EQ(o.interval_ms, 250u);
+  EXPECT_EQ(o.bind, "127.0.0.1");
+  EXPECT_EQ(o.proc_root, "/tmp/p");
+  EXPECT_EQ(o.sys_root, "/tmp/s");
+  EXPECT_EQ(o.ping_interval_ms, 2000u);
+}
+
+TEST(Cli, DurationsAcceptPlainMillisecondsAndSeconds) {
+  std::uint64_t ms = 0;
+  EXPECT_TRUE(sbcmon::app::parse_duration_ms("500", ms));
+  EXPECT_EQ(ms, 500u);
+  EXPECT_TRUE(sbcmon::app::parse_duration_ms("1.5s", ms));
+  EXPECT_EQ(ms, 1500u);
+  EXPECT_TRUE(sbcmon::app::parse_duration_ms("20ms", ms));
+  EXPECT_EQ(ms, 20u);
+  for (const char* bad : {"", "s", "ms", "-1", "1.0001s", "abc", "1e3", ".5s", "5m"}) {
+    EXPECT_FALSE(sbcmon::app::parse_duration_ms(bad, ms)) << bad;
+  }
+}
+
+TEST(Cli, OutOfRangeAndMalformedValuesNameTheFlag) {
+  struct Case {
+    std::vector<const char*> args;
+    const char* needle;
+  };
+  const Case cases[] = {
+      {{"--port", "0"}, "--port"},
+      {{"--port", "70000"}, "--port"},
+      {{"--port", "80x"}, "--port"},
+      {{"--interval", "50"}, "--interval"},
+      {{"--interval", "61s"}, "--interval"},
+      {{"--max-payload", "12"}, "--max-payload"},
+      {{"--port"}, "--port needs a value"},
+      {{"--frobnicate"}, "unknown option '--frobnicate'"},
+      {{"--help=yes"}, "--help takes no value"},
+  };
+  for (const Case& c : cases) {
+    Options o = sbcmon::app::default_options();
+    const auto r = parse(c.args, o);
+    EXPECT_EQ(r.status, ParseStatus::kError) << c.needle;
+    EXPECT_NE(r.error.find(c.needle), std::string::npos) << r.error;
+  }
+}
+
+TEST(Cli, HelpListsEveryFlag) {
+  const std::string u = sbcmon::app::usage();
+  for (const char* flag : {"--port", "--bind", "--interval", "--proc-root", "--sys-root",
+                           "--conformance", "--version", "--help"}) {
+    EXPECT_NE(u.find(flag), std::string::npos) << flag;
+  }
+}
+
+}  // namespace
