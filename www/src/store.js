@@ -1,0 +1,113 @@
+// Columnar history of samples, the shape uPlot draws from: one array per series,
+// oldest first, trimmed to the server's ring capacity. Merging is idempotent, so
+// the `history` event, a backfill ack and live samples can overlap freely.
+
+// A time step longer than this many periods is drawn as a gap, not a line.
+const kGapPeriods = 2.5;
+
+export class Store {
+  /** board: the server's `board` event; sizes every column. */
+  constructor(board) {
+    this.capacity = Math.max(10, board.capacity || 600);
+    this.period = board.period_ms || 1000;
+    this.cores = board.cores || 1;
+    this.zones = (board.temp_names || []).map(String);
+    this.ts = [];        // seconds, for uPlot's x axis
+    this.seq = [];
+    this.total = [];
+    this.cpu = cols(this.cores);
+    this.freq = cols(this.cores);
+    this.mem = [];
+    this.swap = [];
+    this.temp = cols(this.zones.length);
+    this.load1 = [];
+    this.rx = [];
+    this.tx = [];
+    this.lastT = null;   // wall ms of the newest real sample (gap rows excluded)
+    this.latest = null;  // the newest `sample` event as received
+  }
+
+  /** True when a new `board` event describes the same column layout. */
+  fits(board) {
+    return board.cores === this.cores &&
+      (board.capacity || 600) === this.capacity &&
+      (board.period_ms || 1000) === this.period &&
+      (board.temp_names || []).join('\n') === this.zones.join('\n');
+  }
+
+  get length() { return this.ts.length; }
+
+  /** Appends one live `sample` event; returns false when it is not newer. */
+  addSample(s) {
+    const temps = this.zones.map((name, z) => {
+      if (!s.temp) return null;
+      const hit = s.temp.find((x) => x.name === name) || s.temp[z];
+      return hit ? num(hit.c) : null;
+    });
+    let rx = 0, tx = 0, anyNet = false;
+    for (const n of s.net || []) { rx += n.rx || 0; tx += n.tx || 0; anyNet = true; }
+    const ok = this.push({
+      t: s.t, seq: s.seq, total: num(s.total),
+      cpu: s.cpu || [], freq: s.freq_mhz || [],
+      mem: s.mem ? num(s.mem.used) : null, swap: s.swap ? num(s.swap.used) : null,
+      temp: temps, load1: s.load ? num(s.load[0]) : null,
+      rx: anyNet ? rx : null, tx: anyNet ? tx : null,
+    });
+    if (ok) this.latest = s;
+    return ok;
+  }
+
+  /** Appends the rows of a columnar `history` object newer than what is held;
+   *  returns how many were added. */
+  addHistory(h) {
+    if (!h || !Array.isArray(h.t)) return 0;
+    let added = 0;
+    for (let i = 0; i < h.t.length; i++) {
+      const row = {
+        t: h.t[i], seq: at(h.seq, i), total: num(at(h.total, i)),
+        cpu: (h.cpu || []).map((c) => at(c, i)),
+        freq: (h.freq_mhz || []).map((c) => at(c, i)),
+        mem: num(at(h.mem_used, i)), swap: num(at(h.swap_used, i)),
+        temp: (h.temp || []).map((c) => num(at(c, i))),
+        load1: num(at(h.load1, i)), rx: num(at(h.net_rx, i)), tx: num(at(h.net_tx, i)),
+      };
+      if (this.push(row)) added++;
+    }
+    return added;
+  }
+
+  push(r) {
+    if (typeof r.t !== 'number' || (this.lastT !== null && r.t <= this.lastT)) return false;
+    if (this.lastT !== null && r.t - this.lastT > kGapPeriods * this.period) {
+      this.row(this.lastT + this.period, null, () => null);  // breaks the line
+    }
+    this.row(r.t, r, (col, i) => (col === 'cpu' ? r.cpu[i] : col === 'freq' ? r.freq[i] : r.temp[i]));
+    this.lastT = r.t;
+    const over = this.ts.length - this.capacity;
+    if (over > 0) this.trim(over);
+    return true;
+  }
+
+  row(t, r, per) {
+    this.ts.push(t / 1000);
+    this.seq.push(r ? r.seq : null);
+    this.total.push(r ? r.total : null);
+    this.mem.push(r ? r.mem : null);
+    this.swap.push(r ? r.swap : null);
+    this.load1.push(r ? r.load1 : null);
+    this.rx.push(r ? r.rx : null);
+    this.tx.push(r ? r.tx : null);
+    this.cpu.forEach((c, i) => c.push(num(per('cpu', i))));
+    this.freq.forEach((c, i) => c.push(num(per('freq', i))));
+    this.temp.forEach((c, i) => c.push(num(per('temp', i))));
+  }
+
+  trim(n) {
+    for (const c of [this.ts, this.seq, this.total, this.mem, this.swap, this.load1, this.rx, this.tx,
+      ...this.cpu, ...this.freq, ...this.temp]) c.splice(0, n);
+  }
+}
+
+function cols(n) { return Array.from({ length: n }, () => []); }
+function at(a, i) { return Array.isArray(a) ? a[i] : null; }
+function num(v) { return typeof v === 'number' && Number.isFinite(v) ? v : null; }
