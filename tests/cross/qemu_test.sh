@@ -124,7 +124,7 @@ run_board() {
       && grep -iq '<html' "$plain"; then
     ok "$board: GET / without Accept-Encoding: 200, readable HTML"
   else
-    bad "$board: GET / without Accept-Encoding: status '$code', body starts: $(head -c 60 "$plain" 2>/dev/null | od -An -c | head -n 2 | tr -s ' ')"
+    bad "$board: GET / without Accept-Encoding: status '$code', body starts: $(head -c 60 "$plain" 2>/dev/null | od -An -c | head -n 2 | tr -s ' \n' ' ')"
   fi
 
   # 6. SIGTERM is a clean shutdown: exit status 0, promptly.
