@@ -1,0 +1,356 @@
+// JSON encoders: snprintf into a stack buffer, append to the caller's string.
+#include "sampler/json.h"
+
+#include <time.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+namespace sbcmon::sampler {
+namespace {
+
+void lit(std::string& out, const char* s) { out.append(s); }
+
+void str(std::string& out, const char* s, std::size_t len) {
+  out.push_back('"');
+  for (std::size_t i = 0; i < len; ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(static_cast<char>(c));
+    } else if (c < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out.append(buf);
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  out.push_back('"');
+}
+void str(std::string& out, const std::string& s) { str(out, s.data(), s.size()); }
+void str(std::string& out, const char* s) { str(out, s, std::strlen(s)); }
+
+// "" (unknown) is null so the page can tell unknown from an empty name.
+void str_or_null(std::string& out, const std::string& s) {
+  if (s.empty()) {
+    lit(out, "null");
+  } else {
+    str(out, s);
+  }
+}
+
+void u64(std::string& out, std::uint64_t v) {
+  char buf[24];
+  int n = std::snprintf(buf, sizeof buf, "%llu", static_cast<unsigned long long>(v));
+  out.append(buf, static_cast<std::size_t>(n));
+}
+
+void i64(std::string& out, std::int64_t v) {
+  char buf[24];
+  int n = std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v));
+  out.append(buf, static_cast<std::size_t>(n));
+}
+
+// A number with up to `decimals` decimals, trailing zeros trimmed to one ("16.0", "52.67");
+// NaN/inf are null because JSON has no spelling for them.
+void num(std::string& out, double v, int decimals) {
+  if (!std::isfinite(v)) {
+    lit(out, "null");
+    return;
+  }
+  // A tiny negative would print as "-0.0"; a reader sees a sign that is not there.
+  if (std::fabs(v) < 0.5 * std::pow(10.0, -decimals)) v = 0.0;
+  char buf[48];
+  int n;
+  if (std::fabs(v) >= 1e15) {
+    n = std::snprintf(buf, sizeof buf, "%.6e", v);
+  } else {
+    n = std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+    if (decimals > 1) {
+      while (n > 0 && buf[n - 1] == '0' && buf[n - 2] != '.') --n;
+    }
+  }
+  out.append(buf, static_cast<std::size_t>(n));
+}
+
+// Integral MHz for clocks (1500, not 1500.0).
+void mhz(std::string& out, float v) {
+  if (absent(v)) {
+    lit(out, "null");
+    return;
+  }
+  i64(out, static_cast<std::int64_t>(std::lround(v)));
+}
+
+void flag(std::string& out, const Throttle& t, std::uint32_t bit) {
+  lit(out, !t.knows(bit) ? "null" : t.is(bit) ? "true" : "false");
+}
+
+double net_sum(const double* rates, std::size_t n) {
+  double sum = 0;
+  bool any = false;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!absent(rates[i])) {
+      sum += rates[i];
+      any = true;
+    }
+  }
+  return any ? sum : kAbsentD;
+}
+
+// Walks the two runs of a ring, oldest first, skipping samples at or before since_ms.
+template <typename F>
+void each(const Sample* a, std::size_t na, const Sample* b, std::size_t nb, std::int64_t since,
+          F&& f) {
+  bool first = true;
+  for (std::size_t i = 0; i < na; ++i) {
+    if (a[i].t_ms > since) {
+      f(a[i], first);
+      first = false;
+    }
+  }
+  for (std::size_t i = 0; i < nb; ++i) {
+    if (b[i].t_ms > since) {
+      f(b[i], first);
+      first = false;
+    }
+  }
+}
+
+}  // namespace
+
+void encode_board(const BoardInfo& b, std::uint32_t period_ms, std::size_t capacity,
+                  std::string& out) {
+  lit(out, "{\"model\":");
+  str_or_null(out, b.model);
+  lit(out, ",\"hostname\":");
+  str_or_null(out, b.hostname);
+  lit(out, ",\"kernel\":");
+  str_or_null(out, b.kernel);
+  lit(out, ",\"arch\":");
+  str_or_null(out, b.arch);
+  lit(out, ",\"cores\":");
+  i64(out, b.cores);
+  lit(out, ",\"version\":");
+  str(out, SBCMON_VERSION);
+  lit(out, ",\"board\":");
+  str(out, config::kBoard);
+  lit(out, ",\"period_ms\":");
+  u64(out, period_ms);
+  lit(out, ",\"capacity\":");
+  u64(out, capacity);
+  lit(out, ",\"temp_names\":[");
+  for (std::size_t i = 0; i < b.ntemp; ++i) {
+    if (i) out.push_back(',');
+    str(out, b.temp_names[i].s);
+  }
+  lit(out, "],\"temp_limits\":");
+  if (absent(b.temp_warn_c) && absent(b.temp_crit_c)) {
+    lit(out, "null");
+  } else {
+    lit(out, "{\"warn\":");
+    num(out, b.temp_warn_c, 1);
+    lit(out, ",\"crit\":");
+    num(out, b.temp_crit_c, 1);
+    out.push_back('}');
+  }
+  lit(out, ",\"net_ifaces\":[");
+  for (std::size_t i = 0; i < b.nifaces; ++i) {
+    if (i) out.push_back(',');
+    str(out, b.ifaces[i].s);
+  }
+  lit(out, "],\"freq_max_mhz\":");
+  mhz(out, b.freq_max_mhz);
+  out.push_back('}');
+}
+
+void encode_sample(const Sample& s, const BoardInfo& b, std::string& out) {
+  lit(out, "{\"t\":");
+  i64(out, s.t_ms);
+  lit(out, ",\"seq\":");
+  u64(out, s.seq);
+  lit(out, ",\"total\":");
+  num(out, s.total_pct, 2);
+  lit(out, ",\"cpu\":[");
+  for (std::size_t i = 0; i < s.ncpu && i < kMaxCpus; ++i) {
+    if (i) out.push_back(',');
+    num(out, s.cpu_pct[i], 2);
+  }
+  lit(out, "],\"freq_mhz\":[");
+  for (std::size_t i = 0; i < s.ncpu && i < kMaxCpus; ++i) {
+    if (i) out.push_back(',');
+    mhz(out, s.freq_mhz[i]);
+  }
+  lit(out, "],\"mem\":");
+  if (s.mem_valid) {
+    lit(out, "{\"total\":");
+    u64(out, s.mem_total);
+    lit(out, ",\"used\":");
+    u64(out, s.mem_used);
+    lit(out, ",\"avail\":");
+    u64(out, s.mem_avail);
+    out.push_back('}');
+  } else {
+    lit(out, "null");
+  }
+  lit(out, ",\"swap\":");
+  if (s.swap_valid) {
+    lit(out, "{\"total\":");
+    u64(out, s.swap_total);
+    lit(out, ",\"used\":");
+    u64(out, s.swap_used);
+    out.push_back('}');
+  } else {
+    lit(out, "null");
+  }
+  lit(out, ",\"load\":");
+  if (absent(s.load[0])) {
+    lit(out, "null");
+  } else {
+    out.push_back('[');
+    for (int i = 0; i < 3; ++i) {
+      if (i) out.push_back(',');
+      num(out, s.load[i], 2);
+    }
+    out.push_back(']');
+  }
+  lit(out, ",\"uptime\":");
+  num(out, s.uptime_s, 2);
+  lit(out, ",\"temp\":");
+  if (s.ntemp == 0) {
+    lit(out, "null");  // no sensor on this board: absent, never 0
+  } else {
+    out.push_back('[');
+    for (std::size_t i = 0; i < s.ntemp && i < kMaxTemps; ++i) {
+      if (i) out.push_back(',');
+      lit(out, "{\"name\":");
+      str(out, i < b.ntemp ? b.temp_names[i].s : "");
+      lit(out, ",\"c\":");
+      num(out, s.temp_c[i], 1);
+      out.push_back('}');
+    }
+    out.push_back(']');
+  }
+  lit(out, ",\"throttled\":");
+  const Throttle& t = s.throttle;
+  if (!t.valid) {
+    lit(out, "null");
+  } else {
+    lit(out, "{\"raw\":");
+    if (t.raw_valid) {
+      u64(out, t.raw);
+    } else {
+      lit(out, "null");
+    }
+    lit(out, ",\"uv_now\":");
+    flag(out, t, Throttle::kUvNow);
+    lit(out, ",\"capped_now\":");
+    flag(out, t, Throttle::kCappedNow);
+    lit(out, ",\"throttled_now\":");
+    flag(out, t, Throttle::kThrottledNow);
+    lit(out, ",\"soft_now\":");
+    flag(out, t, Throttle::kSoftNow);
+    lit(out, ",\"uv_boot\":");
+    flag(out, t, Throttle::kUvBoot);
+    lit(out, ",\"capped_boot\":");
+    flag(out, t, Throttle::kCappedBoot);
+    lit(out, ",\"throttled_boot\":");
+    flag(out, t, Throttle::kThrottledBoot);
+    lit(out, ",\"soft_boot\":");
+    flag(out, t, Throttle::kSoftBoot);
+    out.push_back('}');
+  }
+  lit(out, ",\"net\":[");
+  for (std::size_t i = 0; i < s.nnet && i < kMaxIfaces; ++i) {
+    if (i) out.push_back(',');
+    lit(out, "{\"if\":");
+    str(out, i < b.nifaces ? b.ifaces[i].s : "");
+    lit(out, ",\"rx\":");
+    num(out, s.net_rx[i], 1);
+    lit(out, ",\"tx\":");
+    num(out, s.net_tx[i], 1);
+    out.push_back('}');
+  }
+  lit(out, "]}");
+}
+
+void encode_history(const Sample* a, std::size_t na, const Sample* b, std::size_t nb,
+                    const BoardInfo& board, std::uint32_t period_ms, std::size_t capacity,
+                    std::int64_t since, std::string& out) {
+  auto sep = [&out](bool first) {
+    if (!first) out.push_back(',');
+  };
+  auto column = [&](const char* key, auto&& put) {
+    lit(out, key);
+    out.push_back('[');
+    each(a, na, b, nb, since, [&](const Sample& s, bool first) {
+      sep(first);
+      put(s);
+    });
+    out.push_back(']');
+  };
+  lit(out, "{\"period_ms\":");
+  u64(out, period_ms);
+  lit(out, ",\"capacity\":");
+  u64(out, capacity);
+  column(",\"t\":", [&](const Sample& s) { i64(out, s.t_ms); });
+  column(",\"seq\":", [&](const Sample& s) { u64(out, s.seq); });
+  column(",\"total\":", [&](const Sample& s) { num(out, s.total_pct, 2); });
+  std::size_t ncpu = static_cast<std::size_t>(board.cores);
+  lit(out, ",\"cpu\":[");
+  for (std::size_t c = 0; c < ncpu && c < kMaxCpus; ++c) {
+    if (c) out.push_back(',');
+    column("", [&](const Sample& s) { num(out, c < s.ncpu ? s.cpu_pct[c] : kAbsent, 2); });
+  }
+  lit(out, "],\"freq_mhz\":[");
+  for (std::size_t c = 0; c < ncpu && c < kMaxCpus; ++c) {
+    if (c) out.push_back(',');
+    column("", [&](const Sample& s) { mhz(out, c < s.ncpu ? s.freq_mhz[c] : kAbsent); });
+  }
+  out.push_back(']');
+  column(",\"mem_used\":", [&](const Sample& s) {
+    if (s.mem_valid) {
+      u64(out, s.mem_used);
+    } else {
+      lit(out, "null");
+    }
+  });
+  column(",\"swap_used\":", [&](const Sample& s) {
+    if (s.swap_valid) {
+      u64(out, s.swap_used);
+    } else {
+      lit(out, "null");
+    }
+  });
+  lit(out, ",\"temp\":[");
+  for (std::size_t z = 0; z < board.ntemp && z < kMaxTemps; ++z) {
+    if (z) out.push_back(',');
+    column("", [&](const Sample& s) { num(out, z < s.ntemp ? s.temp_c[z] : kAbsent, 1); });
+  }
+  out.push_back(']');
+  column(",\"load1\":", [&](const Sample& s) { num(out, s.load[0], 2); });
+  column(",\"net_rx\":", [&](const Sample& s) { num(out, net_sum(s.net_rx, s.nnet), 1); });
+  column(",\"net_tx\":", [&](const Sample& s) { num(out, net_sum(s.net_tx, s.nnet), 1); });
+  out.push_back('}');
+}
+
+void encode_seed(const Sample& s, std::uint64_t count, std::string& out) {
+  time_t secs = static_cast<time_t>(s.t_ms / 1000);
+  struct tm lt;
+  char mmss[8] = "00:00";
+  if (localtime_r(&secs, &lt)) std::snprintf(mmss, sizeof mmss, "%02d:%02d", lt.tm_min, lt.tm_sec);
+  lit(out, "{\"data\":[");
+  str(out, mmss);
+  lit(out, ",[");
+  for (std::size_t i = 0; i < s.ncpu && i < kMaxCpus; ++i) {
+    if (i) out.push_back(',');
+    num(out, s.cpu_pct[i], 2);
+  }
+  lit(out, "]],\"count\":");
+  u64(out, count);
+  out.push_back('}');
+}
+
+}  // namespace sbcmon::sampler

@@ -1,0 +1,45 @@
+// A file opened once and re-read with pread at offset 0 each tick; reopened lazily,
+// with bounded back-off, when it is missing, vanishes or is replaced.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace sbcmon::sampler {
+
+class KeptFile {
+ public:
+  KeptFile() = default;
+  // Remembers `path`; does not open until the first read().
+  explicit KeptFile(std::string path) : path_(std::move(path)) {}
+  ~KeptFile();
+  KeptFile(KeptFile&& o) noexcept;
+  KeptFile& operator=(KeptFile&& o) noexcept;
+  KeptFile(const KeptFile&) = delete;
+  KeptFile& operator=(const KeptFile&) = delete;
+
+  // Reads the file (up to cap bytes) into buf; `out` views the bytes. False when missing
+  // or unreadable this tick. A failed open is retried after 1, 2, 4 ... kMaxBackoffTicks ticks.
+  bool read(std::uint64_t tick, char* buf, std::size_t cap, std::string_view& out);
+
+  // Same as read() into the caller's buffer, trimmed of whitespace and NULs.
+  bool read_trimmed(std::uint64_t tick, char* buf, std::size_t cap, std::string_view& out);
+
+  const std::string& path() const { return path_; }
+  bool is_open() const { return fd_ >= 0; }
+
+  static constexpr std::uint32_t kMaxBackoffTicks = 16;
+
+ private:
+  void close_fd();
+  bool try_open(std::uint64_t tick);
+
+  std::string path_;
+  int fd_ = -1;
+  std::uint64_t retry_tick_ = 0;  // earliest tick to try opening again
+  std::uint32_t backoff_ = 1;
+};
+
+}  // namespace sbcmon::sampler

@@ -1,0 +1,84 @@
+// Fixed-capacity history ring: storage is a member array (no heap), the oldest
+// entry is overwritten when full, iteration is oldest first.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+namespace sbcmon::sampler {
+
+template <typename T, std::size_t N>
+class Ring {
+  static_assert(N >= 1, "a ring needs room for one element");
+
+ public:
+  // Two contiguous runs that together hold the contents oldest first.
+  struct Segments {
+    const T* first;
+    std::size_t first_len;
+    const T* second;
+    std::size_t second_len;
+  };
+
+  static constexpr std::size_t capacity() { return N; }
+  // Elements held, at most N.
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  bool full() const { return size_ == N; }
+  void clear() { head_ = size_ = 0; }
+
+  // Appends a copy; when full the oldest element is dropped (the stated policy).
+  void push(const T& v) {
+    std::size_t slot = (head_ + size_) % N;
+    data_[slot] = v;
+    if (size_ < N) {
+      ++size_;
+    } else {
+      head_ = (head_ + 1) % N;
+    }
+  }
+
+  // i-th element, 0 = oldest; i must be < size().
+  const T& operator[](std::size_t i) const { return data_[(head_ + i) % N]; }
+  // Newest element; the ring must not be empty.
+  const T& back() const { return (*this)[size_ - 1]; }
+
+  Segments segments() const {
+    std::size_t first_len = (head_ + size_ <= N) ? size_ : N - head_;
+    return {data_.data() + head_, first_len, data_.data(), size_ - first_len};
+  }
+
+  // Calls f(element) oldest first for elements whose t_ms > since_ms.
+  template <typename F>
+  void for_each_since(std::int64_t since_ms, F&& f) const {
+    for (std::size_t i = 0; i < size_; ++i) {
+      const T& e = (*this)[i];
+      if (e.t_ms > since_ms) f(e);
+    }
+  }
+
+  class const_iterator {
+   public:
+    const_iterator(const Ring* r, std::size_t i) : r_(r), i_(i) {}
+    const T& operator*() const { return (*r_)[i_]; }
+    const T* operator->() const { return &(*r_)[i_]; }
+    const_iterator& operator++() { ++i_; return *this; }
+    bool operator!=(const const_iterator& o) const { return i_ != o.i_; }
+    bool operator==(const const_iterator& o) const { return i_ == o.i_; }
+
+   private:
+    const Ring* r_;
+    std::size_t i_;
+  };
+  // Oldest first.
+  const_iterator begin() const { return {this, 0}; }
+  const_iterator end() const { return {this, size_}; }
+
+ private:
+  std::array<T, N> data_{};
+  std::size_t head_ = 0;  // index of the oldest element
+  std::size_t size_ = 0;
+};
+
+}  // namespace sbcmon::sampler

@@ -1,0 +1,406 @@
+// The sampler: discovery at construction (allocates), then fixed-buffer reads per tick.
+#include "sampler/sampler.h"
+
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+#include <utility>
+
+#include "sampler/parse.h"
+
+namespace sbcmon::sampler {
+
+namespace fs = std::filesystem;
+
+struct SamplerState {
+  StatReading stat[2];
+  int cur = 0;              // index of the reading taken this tick
+  bool have_prev = false;   // stat[cur ^ 1] holds the previous reading
+  MemReading mem;
+  NetReading net;
+  struct NetPrev {
+    bool valid = false;
+    std::uint64_t rx = 0, tx = 0;
+  } net_prev[kMaxIfaces];
+  bool have_net_mono = false;
+  std::int64_t net_mono_ns = 0;
+};
+
+namespace {
+
+// /proc/stat on a 256-core box with many IRQs is tens of kB, but only the cpu lines at
+// the top matter; a truncated tail is dropped by trimming to the last full line.
+constexpr std::size_t kBigBuf = 64 * 1024;
+
+void set_name(Name& n, std::string_view s) {
+  std::size_t len = std::min(s.size(), kNameLen - 1);
+  std::memcpy(n.s, s.data(), len);
+  n.s[len] = '\0';
+}
+
+std::string_view trim_view(std::string_view s) {
+  auto junk = [](char c) { return c == '\n' || c == '\r' || c == ' ' || c == '\t' || c == '\0'; };
+  while (!s.empty() && junk(s.back())) s.remove_suffix(1);
+  while (!s.empty() && junk(s.front())) s.remove_prefix(1);
+  return s;
+}
+
+// Start-up only: a whole small file as trimmed text; "" when missing.
+std::string slurp(const std::string& path) {
+  KeptFile f(path);
+  char buf[512];
+  std::string_view v;
+  if (!f.read(0, buf, sizeof buf, v)) return {};
+  v = trim_view(v);
+  // device-tree strings are NUL-terminated; keep only the first string.
+  std::size_t nul = v.find('\0');
+  if (nul != std::string_view::npos) v = v.substr(0, nul);
+  return std::string(v);
+}
+
+bool exists(const std::string& path) {
+  std::error_code ec;
+  return fs::exists(path, ec);
+}
+
+// Numbered children "prefixN" of dir, sorted by N (readdir order is arbitrary).
+std::vector<std::pair<int, std::string>> numbered(const std::string& dir, std::string_view prefix) {
+  std::vector<std::pair<int, std::string>> out;
+  std::error_code ec;
+  fs::directory_iterator it(dir, ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    std::uint64_t n = 0;
+    if (!parse_u64(std::string_view(name).substr(prefix.size()), n) || n > 100000) continue;
+    out.emplace_back(static_cast<int>(n), it->path().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Lines complete in a buffer that may have been filled to the brim.
+std::string_view whole_lines(std::string_view v, std::size_t cap) {
+  if (v.size() < cap) return v;
+  std::size_t nl = v.rfind('\n');
+  return nl == std::string_view::npos ? std::string_view{} : v.substr(0, nl + 1);
+}
+
+std::int64_t clock_ns(clockid_t id) {
+  struct timespec ts;
+  clock_gettime(id, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+}  // namespace
+
+Sampler::Sampler(std::string proc_root, std::string sys_root)
+    : proc_root_(std::move(proc_root)),
+      sys_root_(std::move(sys_root)),
+      stat_(proc_root_ + "/stat"),
+      meminfo_(proc_root_ + "/meminfo"),
+      loadavg_(proc_root_ + "/loadavg"),
+      uptime_(proc_root_ + "/uptime"),
+      net_dev_(proc_root_ + "/net/dev"),
+      big_(kBigBuf),
+      st_(std::make_unique<SamplerState>()) {
+  discover_cpus();
+  discover_thermal();
+  discover_hwmon();
+  discover_power();
+  read_identity();
+  // Learn interface names now so the board message lists them before the first tick.
+  std::string_view v;
+  if (net_dev_.read(0, big_.data(), big_.size(), v) &&
+      parse_net_dev(whole_lines(v, big_.size()), st_->net)) {
+    for (std::size_t i = 0; i < st_->net.count && board_.nifaces < kMaxIfaces; ++i) {
+      set_name(board_.ifaces[board_.nifaces++], st_->net.entries[i].name);
+    }
+  }
+}
+
+Sampler::~Sampler() = default;
+
+void Sampler::discover_cpus() {
+  // Possible CPUs, not online ones: a core that is offline now still has a column.
+  int max_index = -1;
+  std::string possible = slurp(sys_root_ + "/devices/system/cpu/possible");
+  if (!parse_cpu_list(possible, max_index)) {
+    std::string_view v;
+    if (stat_.read(0, big_.data(), big_.size(), v) &&
+        parse_stat(whole_lines(v, big_.size()), st_->stat[0])) {
+      max_index = st_->stat[0].max_index;
+    }
+  }
+  long n = max_index >= 0 ? max_index + 1 : sysconf(_SC_NPROCESSORS_CONF);
+  if (n < 1) n = 1;
+  board_.cores = static_cast<int>(std::min<long>(n, static_cast<long>(kMaxCpus)));
+
+  bool any_freq = false;
+  std::vector<KeptFile> freq;
+  for (int i = 0; i < board_.cores; ++i) {
+    std::string dir = sys_root_ + "/devices/system/cpu/cpu" + std::to_string(i) + "/cpufreq/";
+    freq.emplace_back(dir + "scaling_cur_freq");
+    std::uint64_t khz = 0;
+    if (parse_u64(slurp(dir + "cpuinfo_max_freq"), khz)) {
+      float mhz = static_cast<float>(khz / 1000.0);
+      if (absent(board_.freq_max_mhz) || mhz > board_.freq_max_mhz) board_.freq_max_mhz = mhz;
+    }
+    if (exists(dir + "scaling_cur_freq")) any_freq = true;
+  }
+  // No cpufreq anywhere (VMs, some SoCs): do not keep retrying kMaxCpus paths.
+  if (any_freq) freq_ = std::move(freq);
+}
+
+void Sampler::discover_thermal() {
+  bool limits_done = false;
+  for (auto& [n, dir] : numbered(sys_root_ + "/class/thermal", "thermal_zone")) {
+    (void)n;
+    if (board_.ntemp >= kMaxTemps) break;
+    std::string type = slurp(dir + "/type");
+    if (type.empty()) type = "thermal_zone" + std::to_string(n);
+    set_name(board_.temp_names[board_.ntemp++], type);
+    temps_.emplace_back(dir + "/temp");
+    // Limits come from the first zone that declares trips (zone 0 is the SoC on ARM
+    // boards); mixing zones could pair a battery's critical point with the CPU's.
+    if (limits_done) continue;
+    for (int k = 0; k < 32; ++k) {
+      std::string base = dir + "/trip_point_" + std::to_string(k);
+      std::string ttype = slurp(base + "_type");
+      if (ttype.empty()) break;
+      std::int64_t milli = 0;
+      if (!parse_i64(slurp(base + "_temp"), milli)) continue;
+      float c = static_cast<float>(milli / 1000.0);
+      float* slot = ttype == "passive" || ttype == "hot" ? &board_.temp_warn_c
+                    : ttype == "critical"                ? &board_.temp_crit_c
+                                                         : nullptr;
+      if (slot && (absent(*slot) || c < *slot)) *slot = c;
+      limits_done = true;
+    }
+  }
+}
+
+void Sampler::discover_hwmon() {
+  for (auto& [n, dir] : numbered(sys_root_ + "/class/hwmon", "hwmon")) {
+    (void)n;
+    std::string name = slurp(dir + "/name");
+    // The Pi's under-voltage alarm is found by name: hwmon numbering follows probe order.
+    if (name == "rpi_volt") {
+      if (exists(dir + "/in0_lcrit_alarm") && rpi_volt_.path().empty()) {
+        rpi_volt_ = KeptFile(dir + "/in0_lcrit_alarm");
+      }
+      continue;
+    }
+    // thermal_hwmon mirrors every thermal zone as hwmon "<type with - as _>"; skip the copy.
+    std::string as_zone = name;
+    std::replace(as_zone.begin(), as_zone.end(), '_', '-');
+    bool mirror = false;
+    for (std::size_t i = 0; i < board_.ntemp; ++i) {
+      if (as_zone == board_.temp_names[i].s || name == board_.temp_names[i].s) mirror = true;
+    }
+    if (mirror) continue;
+    std::vector<std::pair<int, std::string>> inputs;
+    std::error_code ec;
+    fs::directory_iterator it(dir, ec), end;
+    for (; !ec && it != end; it.increment(ec)) {
+      std::string f = it->path().filename().string();
+      std::uint64_t k = 0;
+      if (f.size() > 10 && f.compare(0, 4, "temp") == 0 &&
+          f.compare(f.size() - 6, 6, "_input") == 0 &&
+          parse_u64(std::string_view(f).substr(4, f.size() - 10), k) && k < 1000) {
+        inputs.emplace_back(static_cast<int>(k), it->path().string());
+      }
+    }
+    std::sort(inputs.begin(), inputs.end());
+    for (auto& [k, path] : inputs) {
+      if (board_.ntemp >= kMaxTemps) return;
+      std::string label = slurp(dir + "/temp" + std::to_string(k) + "_label");
+      std::string shown = name.empty() ? "hwmon" + std::to_string(n) : name;
+      if (!label.empty()) {
+        shown += " " + label;
+      } else if (inputs.size() > 1) {
+        shown += " temp" + std::to_string(k);
+      }
+      set_name(board_.temp_names[board_.ntemp++], shown);
+      temps_.emplace_back(path);
+    }
+  }
+}
+
+void Sampler::discover_power() {
+  std::string path = sys_root_ + "/devices/platform/soc/soc:firmware/get_throttled";
+  if (exists(path)) throttled_ = KeptFile(path);
+}
+
+void Sampler::read_identity() {
+  board_.model = slurp(proc_root_ + "/device-tree/model");
+  if (board_.model.empty()) board_.model = slurp(sys_root_ + "/class/dmi/id/product_name");
+  board_.hostname = slurp(proc_root_ + "/sys/kernel/hostname");
+  board_.kernel = slurp(proc_root_ + "/sys/kernel/osrelease");
+  struct utsname u;
+  if (uname(&u) == 0) {
+    if (board_.hostname.empty()) board_.hostname = u.nodename;
+    if (board_.kernel.empty()) board_.kernel = u.release;
+    board_.arch = u.machine;
+  }
+}
+
+bool Sampler::read_small(KeptFile& f, std::string_view& out) {
+  return f.read_trimmed(tick_, small_, sizeof small_ - 1, out);
+}
+
+void Sampler::sample(Sample& out) {
+  sample(out, clock_ns(CLOCK_REALTIME) / 1000000, clock_ns(CLOCK_MONOTONIC));
+}
+
+void Sampler::sample(Sample& out, std::int64_t wall_ms, std::int64_t mono_ns) {
+  ++tick_;
+  out.t_ms = wall_ms;
+  out.seq = tick_;
+  read_cpu(out);
+  read_memory(out);
+  read_sensors(out);
+  read_power(out);
+  read_net(out, mono_ns);
+}
+
+void Sampler::read_cpu(Sample& out) {
+  SamplerState& s = *st_;
+  out.ncpu = static_cast<std::uint16_t>(board_.cores);
+  out.total_pct = kAbsent;
+  std::fill(std::begin(out.cpu_pct), std::end(out.cpu_pct), kAbsent);
+  std::fill(std::begin(out.freq_mhz), std::end(out.freq_mhz), kAbsent);
+
+  std::string_view v;
+  const StatReading* now = nullptr;
+  if (stat_.read(tick_, big_.data(), big_.size(), v)) {
+    StatReading& cur = s.stat[s.cur];
+    if (parse_stat(whole_lines(v, big_.size()), cur)) {
+      now = &cur;
+      if (s.have_prev) {
+        const StatReading& prev = s.stat[s.cur ^ 1];
+        if (prev.all_valid && cur.all_valid) out.total_pct = cpu_percent(prev.all, cur.all);
+        for (int i = 0; i < board_.cores; ++i) {
+          // Keyed by N in "cpuN": an offline core is absent and no other core moves.
+          if (prev.online[i] && cur.online[i]) out.cpu_pct[i] = cpu_percent(prev.cpu[i], cur.cpu[i]);
+        }
+      }
+      s.have_prev = true;
+      s.cur ^= 1;
+    }
+  }
+  // An unreadable /proc/stat keeps the old baseline: the next good tick averages over both.
+
+  for (std::size_t i = 0; i < freq_.size(); ++i) {
+    if (now && !now->online[i]) continue;  // an offline core has no clock worth showing
+    std::string_view fv;
+    std::uint64_t khz = 0;
+    if (read_small(freq_[i], fv) && parse_u64(fv, khz)) {
+      out.freq_mhz[i] = static_cast<float>(khz / 1000.0);
+    }
+  }
+}
+
+void Sampler::read_memory(Sample& out) {
+  SamplerState& s = *st_;
+  out.mem_valid = out.swap_valid = false;
+  out.mem_total = out.mem_used = out.mem_avail = out.swap_total = out.swap_used = 0;
+  std::string_view v;
+  if (meminfo_.read(tick_, big_.data(), big_.size(), v) &&
+      parse_meminfo(whole_lines(v, big_.size()), s.mem)) {
+    const MemReading& m = s.mem;
+    if (m.has_total && m.has_avail) {
+      out.mem_valid = true;
+      out.mem_total = m.total_kb * 1024;  // "kB" in meminfo is KiB
+      out.mem_avail = std::min(m.avail_kb, m.total_kb) * 1024;
+      out.mem_used = out.mem_total - out.mem_avail;
+    }
+    if (m.has_swap_total && m.has_swap_free) {
+      out.swap_valid = true;
+      out.swap_total = m.swap_total_kb * 1024;
+      out.swap_used = (m.swap_total_kb - std::min(m.swap_free_kb, m.swap_total_kb)) * 1024;
+    }
+  }
+
+  for (float& l : out.load) l = kAbsent;
+  if (read_small(loadavg_, v)) parse_loadavg(v, out.load);
+  out.uptime_s = kAbsentD;
+  if (read_small(uptime_, v)) parse_uptime(v, out.uptime_s);
+}
+
+void Sampler::read_sensors(Sample& out) {
+  out.ntemp = static_cast<std::uint16_t>(board_.ntemp);
+  std::fill(std::begin(out.temp_c), std::end(out.temp_c), kAbsent);
+  for (std::size_t i = 0; i < temps_.size() && i < kMaxTemps; ++i) {
+    std::string_view v;
+    std::int64_t milli = 0;
+    if (read_small(temps_[i], v) && parse_i64(v, milli)) {
+      out.temp_c[i] = static_cast<float>(milli / 1000.0);
+    }
+  }
+}
+
+void Sampler::read_power(Sample& out) {
+  out.throttle = Throttle{};
+  std::string_view v;
+  std::uint32_t raw = 0;
+  if (!throttled_.path().empty() && read_small(throttled_, v) && parse_hex_u32(v, raw)) {
+    out.throttle = decode_throttled(raw);
+  }
+  std::uint64_t alarm = 0;
+  if (!rpi_volt_.path().empty() && read_small(rpi_volt_, v) && parse_u64(v, alarm) && alarm <= 1) {
+    // The hwmon alarm is the kernel's live view of under-voltage; it is all newer
+    // kernels offer once get_throttled is gone.
+    out.throttle.valid = true;
+    out.throttle.known |= Throttle::kUvNow;
+    if (alarm) out.throttle.flags |= Throttle::kUvNow;
+  }
+}
+
+void Sampler::read_net(Sample& out, std::int64_t mono_ns) {
+  SamplerState& s = *st_;
+  std::fill(std::begin(out.net_rx), std::end(out.net_rx), kAbsentD);
+  std::fill(std::begin(out.net_tx), std::end(out.net_tx), kAbsentD);
+  bool seen[kMaxIfaces] = {};
+  std::string_view v;
+  double dt = s.have_net_mono ? static_cast<double>(mono_ns - s.net_mono_ns) / 1e9 : 0.0;
+  if (net_dev_.read(tick_, big_.data(), big_.size(), v) &&
+      parse_net_dev(whole_lines(v, big_.size()), s.net)) {
+    for (std::size_t e = 0; e < s.net.count; ++e) {
+      const NetEntry& ent = s.net.entries[e];
+      std::size_t slot = board_.nifaces;
+      for (std::size_t i = 0; i < board_.nifaces; ++i) {
+        if (std::strcmp(board_.ifaces[i].s, ent.name) == 0) {
+          slot = i;
+          break;
+        }
+      }
+      if (slot == board_.nifaces) {
+        if (board_.nifaces >= kMaxIfaces) continue;  // table full: later interfaces are not shown
+        set_name(board_.ifaces[board_.nifaces++], ent.name);
+      }
+      seen[slot] = true;
+      SamplerState::NetPrev& p = s.net_prev[slot];
+      if (p.valid && dt > 0) {
+        out.net_rx[slot] = static_cast<double>(counter_delta(p.rx, ent.rx)) / dt;
+        out.net_tx[slot] = static_cast<double>(counter_delta(p.tx, ent.tx)) / dt;
+      }
+      p.valid = true;
+      p.rx = ent.rx;
+      p.tx = ent.tx;
+    }
+    s.have_net_mono = true;
+    s.net_mono_ns = mono_ns;
+  }
+  for (std::size_t i = 0; i < kMaxIfaces; ++i) {
+    if (!seen[i]) s.net_prev[i].valid = false;  // gone: its next sighting is a new baseline
+  }
+  out.nnet = static_cast<std::uint16_t>(board_.nifaces);
+}
+
+}  // namespace sbcmon::sampler

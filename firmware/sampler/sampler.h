@@ -1,0 +1,71 @@
+// Reads the board's vitals from a proc root and a sys root (the real /proc and /sys, or
+// a fixture tree) into fixed-size Samples. After construction a tick never allocates.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sampler/kept_file.h"
+#include "sampler/sample.h"
+
+namespace sbcmon::sampler {
+
+struct SamplerState;  // previous readings and parse scratch (large; kept off the stack)
+
+class Sampler {
+ public:
+  // Discovers cores, sensors, cpufreq, Pi power and interfaces under the two roots and
+  // reads the board identity. Never fails: whatever is missing is reported absent.
+  explicit Sampler(std::string proc_root = "/proc", std::string sys_root = "/sys");
+  ~Sampler();
+  Sampler(const Sampler&) = delete;
+  Sampler& operator=(const Sampler&) = delete;
+
+  // Board identity and sensor/interface names; interfaces seen later are appended.
+  const BoardInfo& board() const { return board_; }
+
+  // Takes one reading stamped with the current wall clock; fills every field of `out`.
+  // The first call is the CPU/network baseline: those figures are absent (NaN).
+  void sample(Sample& out);
+
+  // Same, with explicit clocks (ms since epoch for `t`, monotonic ns for rates) so tests
+  // and replays are deterministic.
+  void sample(Sample& out, std::int64_t wall_ms, std::int64_t mono_ns);
+
+  // Ticks taken so far (the seq of the last sample).
+  std::uint64_t ticks() const { return tick_; }
+
+ private:
+  void discover_cpus();
+  void discover_thermal();
+  void discover_hwmon();
+  void discover_power();
+  void read_identity();
+  void read_cpu(Sample& out);
+  void read_memory(Sample& out);
+  void read_sensors(Sample& out);
+  void read_power(Sample& out);
+  void read_net(Sample& out, std::int64_t mono_ns);
+  // Reads a small sysfs value into the scratch buffer; false when absent/unreadable.
+  bool read_small(KeptFile& f, std::string_view& out);
+
+  std::string proc_root_;
+  std::string sys_root_;
+  BoardInfo board_;
+  std::uint64_t tick_ = 0;
+
+  KeptFile stat_, meminfo_, loadavg_, uptime_, net_dev_;
+  KeptFile throttled_;  // get_throttled, when present at start-up
+  KeptFile rpi_volt_;   // in0_lcrit_alarm of the hwmon named "rpi_volt", when present
+  std::vector<KeptFile> freq_;   // per core, empty when the board has no cpufreq
+  std::vector<KeptFile> temps_;  // one per BoardInfo::temp_names entry
+
+  std::vector<char> big_;  // /proc/stat, /proc/meminfo, /proc/net/dev
+  char small_[256] = {};   // sysfs single values
+  std::unique_ptr<SamplerState> st_;
+};
+
+}  // namespace sbcmon::sampler
