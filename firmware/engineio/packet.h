@@ -40,7 +40,8 @@ std::optional<Packet> decode_binary_frame(std::string_view in, Protocol proto);
 // is a binary message. Also accepts the v3 binary payload form (a body whose
 // first byte is 0x00 or 0x01). `scratch` holds decoded base64 bytes; packets
 // passed to `fn` are valid only during the call. `fn` returns false to stop.
-// Returns false if the body is malformed (after delivering nothing further).
+// The whole body is validated first: returns false if it is malformed, having
+// delivered nothing; an empty body is malformed.
 template <typename Fn>
 bool for_each_payload_packet(std::string_view body, Protocol proto, std::string& scratch, Fn&& fn);
 

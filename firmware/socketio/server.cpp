@@ -1,0 +1,492 @@
+// Socket.IO server state machine over fixed tables (see server.h). Every call in
+// from a handler or the link may re-enter (a handler emits, link.close runs
+// on_close at once), so sessions are looked up again after any outside call.
+#include "socketio/server.h"
+
+#include <array>
+#include <utility>
+
+#include "config/config.h"
+#include "engineio/sid.h"
+#include "socketio/packet.h"
+
+namespace sbcmon::socketio {
+namespace {
+
+using engineio::Protocol;
+
+constexpr std::size_t kMaxSessions = config::kMaxSessions;
+// Namespace names end up in every packet header; keep them short and free of the
+// characters that delimit a header (',' ends it, '?' starts a v4 query).
+constexpr std::size_t kMaxNamespaceName = 64;
+
+bool valid_namespace_name(std::string_view name) {
+  if (name.empty() || name.size() > kMaxNamespaceName || name.front() != '/') return false;
+  for (char c : name) {
+    if (c == ',' || c == '?' || static_cast<unsigned char>(c) < 0x21) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  struct PendingAck {
+    bool used = false;
+    std::uint64_t id = 0;
+    std::function<void(std::string_view)> fn;
+  };
+  // A ring in insertion order: the slot at `next` is always the oldest, so a
+  // full table forgets its oldest request (the documented policy).
+  struct AckTable {
+    std::array<PendingAck, kMaxPendingAcks> slots;
+    std::size_t next = 0;
+  };
+  struct Socket {
+    bool connected = false;
+    engineio::Sid sid{};
+    std::uint64_t next_ack_id = 0;
+    std::unique_ptr<AckTable> acks;  // made on the first emit_with_ack only
+  };
+  struct Session {
+    bool used = false;
+    bool closing = false;          // link.close asked; on_close not yet seen
+    bool ever_connected = false;   // joined a namespace once: connect timer off
+    SessionHandle handle = 0;
+    Protocol proto = Protocol::kV4;
+    std::uint64_t opened_ms = 0;
+    std::array<Socket, kMaxNamespaces> sockets;
+    // A BINARY_EVENT/BINARY_ACK waiting for its attachments.
+    std::string bin_header;
+    std::size_t bin_expected = 0;
+    std::size_t bin_count = 0;
+    std::array<std::string, kMaxAttachments> bin_parts;
+  };
+  struct Namespace {
+    bool used = false;
+    std::string name;
+    NamespaceHandlers handlers;
+    std::size_t connected = 0;
+  };
+
+  Impl(EngineLink& l, ServerOptions o)
+      : link(l), options(o), sessions(std::make_unique<Session[]>(kMaxSessions)) {}
+
+  EngineLink& link;
+  ServerOptions options;
+  std::unique_ptr<Session[]> sessions;  // fixed: kMaxSessions slots, allocated once
+  std::array<Namespace, kMaxNamespaces> nsps;
+  engineio::SidGenerator sid_gen;
+
+  Session* find(SessionHandle h) {
+    for (std::size_t i = 0; i < kMaxSessions; ++i) {
+      if (sessions[i].used && sessions[i].handle == h) return &sessions[i];
+    }
+    return nullptr;
+  }
+
+  std::optional<std::uint16_t> find_nsp(std::string_view name) const {
+    for (std::size_t i = 0; i < nsps.size(); ++i) {
+      if (nsps[i].used && nsps[i].name == name) return static_cast<std::uint16_t>(i);
+    }
+    return std::nullopt;
+  }
+
+  // The live socket `id`, or nullptr when it is not connected.
+  Socket* socket(SocketId id) {
+    if (id.nsp >= kMaxNamespaces || !nsps[id.nsp].used) return nullptr;
+    Session* s = find(id.session);
+    if (!s || s->closing || !s->sockets[id.nsp].connected) return nullptr;
+    return &s->sockets[id.nsp];
+  }
+
+  bool send_text(SessionHandle h, std::string packet) {
+    return link.send(h, std::make_shared<const std::string>(std::move(packet)), false);
+  }
+
+  bool send_attachments(SessionHandle h, Attachments att) {
+    bool ok = true;
+    for (std::size_t i = 0; i < att.count; ++i) {
+      ok = link.send(h, std::make_shared<const std::string>(att.items[i]), true) && ok;
+    }
+    return ok;
+  }
+
+  void fail(Session& s) {
+    s.closing = true;
+    link.close(s.handle);  // may run on_close right here: do not touch `s` after
+  }
+
+  void reset(Session& s) {
+    s.used = false;
+    s.closing = false;
+    s.ever_connected = false;
+    for (auto& sock : s.sockets) sock = Socket{};
+    s.bin_header.clear();
+    s.bin_expected = 0;
+    s.bin_count = 0;
+    for (auto& p : s.bin_parts) std::string().swap(p);
+  }
+
+  void send_connect_error(Session& s, std::string_view nsp, std::string_view message) {
+    std::string out;
+    append_header(out, PacketType::kConnectError, 0, nsp, std::nullopt);
+    if (s.proto == Protocol::kV3) {
+      // Socket.IO v4 (2.x servers) sends the bare message string.
+      append_json_string(out, message);
+    } else {
+      out += "{\"message\":";
+      append_json_string(out, message);
+      out.push_back('}');
+    }
+    send_text(s.handle, std::move(out));
+  }
+
+  // Joins session `h` to namespace `idx` after asking authorize().
+  void connect(SessionHandle h, std::uint16_t idx, std::string_view auth) {
+    Session* s = find(h);
+    if (!s || s->closing) return;
+    const SocketId id{h, idx};
+    Namespace& ns = nsps[idx];
+    if (s->sockets[idx].connected) {
+      // A repeated CONNECT is answered again rather than treated as an error.
+      send_connect_reply(*s, idx);
+      return;
+    }
+    if (ns.handlers.authorize && !ns.handlers.authorize(id, auth)) {
+      if ((s = find(h)) && !s->closing) send_connect_error(*s, ns.name, ns.handlers.refusal);
+      return;
+    }
+    if (!(s = find(h)) || s->closing) return;
+    Socket& sock = s->sockets[idx];
+    if (s->proto == Protocol::kV4 && !sid_gen.next(sock.sid)) {
+      fail(*s);
+      return;
+    }
+    sock.connected = true;
+    sock.next_ack_id = 0;
+    s->ever_connected = true;
+    ++ns.connected;
+    send_connect_reply(*s, idx);
+    if (ns.handlers.on_connect) ns.handlers.on_connect(id, auth);
+  }
+
+  void send_connect_reply(Session& s, std::uint16_t idx) {
+    std::string out;
+    append_header(out, PacketType::kConnect, 0, nsps[idx].name, std::nullopt);
+    if (s.proto == Protocol::kV4) {
+      out += "{\"sid\":\"";
+      out.append(engineio::view(s.sockets[idx].sid));
+      out += "\"}";
+    }
+    send_text(s.handle, std::move(out));
+  }
+
+  // Marks a socket gone and runs on_disconnect; `notify` sends DISCONNECT first.
+  void drop_socket(Session& s, std::uint16_t idx, bool notify) {
+    if (!s.sockets[idx].connected) return;
+    const SessionHandle h = s.handle;
+    if (notify) {
+      std::string out;
+      append_header(out, PacketType::kDisconnect, 0, nsps[idx].name, std::nullopt);
+      send_text(h, std::move(out));
+    }
+    // send may have closed the session already (slow client): on_close did the rest.
+    Session* again = find(h);
+    if (!again || !again->sockets[idx].connected) return;
+    again->sockets[idx] = Socket{};
+    --nsps[idx].connected;
+    if (nsps[idx].handlers.on_disconnect) nsps[idx].handlers.on_disconnect(SocketId{h, idx});
+  }
+
+  void handle_connect(Session& s, const Header& hdr) {
+    const SessionHandle h = s.handle;
+    std::string_view name = hdr.nsp;
+    std::string auth_storage;
+    std::string_view auth;
+    if (s.proto == Protocol::kV3) {
+      // v4 clients put their auth in the namespace as a query: "/nsp?token=x".
+      const std::size_t q = name.find('?');
+      if (q != std::string_view::npos) {
+        auth_storage = query_to_json(name.substr(q + 1));
+        name = name.substr(0, q);
+      }
+      auth = auth_storage;
+    } else {
+      if (!hdr.payload.empty() && !is_json_object(hdr.payload)) {
+        fail(s);
+        return;
+      }
+      auth = hdr.payload;
+    }
+    const auto idx = find_nsp(name);
+    if (!idx) {
+      send_connect_error(s, name, "Invalid namespace");
+      return;
+    }
+    connect(h, *idx, auth);
+  }
+
+  void take_ack(SessionHandle h, std::uint16_t idx, std::uint64_t id, std::string_view args) {
+    Session* s = find(h);
+    if (!s) return;
+    AckTable* table = s->sockets[idx].acks.get();
+    if (!table) return;
+    for (auto& slot : table->slots) {
+      if (slot.used && slot.id == id) {
+        auto fn = std::move(slot.fn);
+        slot = PendingAck{};
+        if (fn) fn(args);
+        return;
+      }
+    }
+    // An unknown or forgotten ack id is ignored, as the reference server does.
+  }
+
+  // Delivers a complete EVENT/ACK (attachments already collected). `hdr` was validated.
+  void dispatch(SessionHandle h, const Header& hdr, Attachments att) {
+    Session* s = find(h);
+    if (!s || s->closing) return;
+    const auto idx = find_nsp(hdr.nsp);
+    // Packets for a namespace the session has not joined are dropped, not fatal.
+    if (!idx || !s->sockets[*idx].connected) return;
+    if (hdr.type == PacketType::kAck || hdr.type == PacketType::kBinaryAck) {
+      take_ack(h, *idx, *hdr.id, *split_ack(hdr.payload));
+      return;
+    }
+    const EventParts parts = *split_event(hdr.payload);
+    std::string name_storage;
+    std::string_view name = parts.name_token.substr(1, parts.name_token.size() - 2);
+    if (name.find('\\') != std::string_view::npos) {
+      unescape_json_string(parts.name_token, name_storage);
+      name = name_storage;
+    }
+    const auto& on_event = nsps[*idx].handlers.on_event;
+    if (!on_event) return;
+    Event ev;
+    ev.socket = SocketId{h, *idx};
+    ev.name = name;
+    ev.args = parts.args;
+    ev.attachments = att;
+    ev.ack_id = hdr.id;
+    on_event(ev);
+  }
+
+  void finish_binary(Session& s) {
+    const SessionHandle h = s.handle;
+    // Move everything out first: the handler may close the session, which resets it.
+    std::string header = std::move(s.bin_header);
+    std::array<std::string, kMaxAttachments> parts;
+    const std::size_t n = s.bin_count;
+    for (std::size_t i = 0; i < n; ++i) parts[i] = std::move(s.bin_parts[i]);
+    s.bin_header.clear();
+    s.bin_expected = 0;
+    s.bin_count = 0;
+    std::array<std::string_view, kMaxAttachments> views;
+    for (std::size_t i = 0; i < n; ++i) views[i] = parts[i];
+    const auto hdr = decode_header(header);  // decoded once before; cannot fail now
+    if (hdr) dispatch(h, *hdr, Attachments{views.data(), n});
+  }
+
+  void on_text(Session& s, std::string_view data) {
+    const auto hdr = decode_header(data);
+    if (!hdr) return fail(s);
+    switch (hdr->type) {
+      case PacketType::kConnect:
+        return handle_connect(s, *hdr);
+      case PacketType::kDisconnect: {
+        if (!hdr->payload.empty()) return fail(s);
+        if (const auto idx = find_nsp(hdr->nsp)) drop_socket(s, *idx, false);
+        return;
+      }
+      case PacketType::kEvent:
+      case PacketType::kBinaryEvent:
+        if (!split_event(hdr->payload)) return fail(s);
+        break;
+      case PacketType::kAck:
+      case PacketType::kBinaryAck:
+        if (!hdr->id || !split_ack(hdr->payload)) return fail(s);
+        break;
+      case PacketType::kConnectError:
+        return fail(s);  // only servers send it
+    }
+    const bool binary = hdr->type == PacketType::kBinaryEvent || hdr->type == PacketType::kBinaryAck;
+    if (binary && hdr->attachments > 0) {
+      s.bin_header.assign(data);
+      s.bin_expected = hdr->attachments;
+      s.bin_count = 0;
+      return;
+    }
+    dispatch(s.handle, *hdr, Attachments{});
+  }
+
+  std::string encode_event(std::uint16_t idx, std::string_view event, std::string_view args,
+                           std::size_t attachments, std::optional<std::uint64_t> id) const {
+    std::string out;
+    out.reserve(16 + nsps[idx].name.size() + event.size() + args.size());
+    append_header(out, attachments ? PacketType::kBinaryEvent : PacketType::kEvent, attachments,
+                  nsps[idx].name, id);
+    out.push_back('[');
+    append_json_string(out, event);
+    if (!args.empty()) {
+      out.push_back(',');
+      out.append(args);
+    }
+    out.push_back(']');
+    return out;
+  }
+};
+
+Server::Server(EngineLink& link, ServerOptions options) : impl_(std::make_unique<Impl>(link, options)) {}
+
+Server::~Server() = default;
+
+std::optional<std::uint16_t> Server::add_namespace(std::string_view name, NamespaceHandlers handlers) {
+  if (!valid_namespace_name(name) || impl_->find_nsp(name)) return std::nullopt;
+  for (std::size_t i = 0; i < impl_->nsps.size(); ++i) {
+    auto& ns = impl_->nsps[i];
+    if (ns.used) continue;
+    ns.used = true;
+    ns.name.assign(name);
+    ns.handlers = std::move(handlers);
+    ns.connected = 0;
+    return static_cast<std::uint16_t>(i);
+  }
+  return std::nullopt;
+}
+
+void Server::on_open(SessionHandle session, engineio::Protocol protocol, std::uint64_t now_ms) {
+  Impl& im = *impl_;
+  if (Impl::Session* old = im.find(session)) {
+    // The engine reused a live handle: the old session is gone for good.
+    on_close(old->handle);
+  }
+  Impl::Session* s = nullptr;
+  for (std::size_t i = 0; i < kMaxSessions; ++i) {
+    if (!im.sessions[i].used) {
+      s = &im.sessions[i];
+      break;
+    }
+  }
+  if (!s) {
+    // The engine's table is sized the same, so this means a bookkeeping bug there;
+    // refusing the newcomer keeps existing sessions intact.
+    im.link.close(session);
+    return;
+  }
+  im.reset(*s);
+  s->used = true;
+  s->handle = session;
+  s->proto = protocol;
+  s->opened_ms = now_ms;
+  if (protocol != Protocol::kV3) return;
+  // Socket.IO v4 clients are joined to "/" without asking, as 2.x servers do.
+  s->ever_connected = true;
+  if (const auto root = im.find_nsp("/")) {
+    im.connect(session, *root, "");
+  } else {
+    // No "/" namespace registered: still confirm it, because v4 clients wait for
+    // it before using other namespaces; no socket exists for it here.
+    im.send_text(session, "0");
+  }
+}
+
+void Server::on_message(SessionHandle session, std::string_view data, bool binary, std::uint64_t) {
+  Impl& im = *impl_;
+  Impl::Session* s = im.find(session);
+  if (!s || s->closing) return;
+  if (binary) {
+    if (s->bin_expected == 0) return im.fail(*s);
+    s->bin_parts[s->bin_count++].assign(data);
+    if (s->bin_count == s->bin_expected) im.finish_binary(*s);
+    return;
+  }
+  // Text while attachments are outstanding breaks the reconstruction.
+  if (s->bin_expected != 0) return im.fail(*s);
+  im.on_text(*s, data);
+}
+
+void Server::on_close(SessionHandle session) {
+  Impl& im = *impl_;
+  Impl::Session* s = im.find(session);
+  if (!s) return;
+  std::array<bool, kMaxNamespaces> joined{};
+  for (std::size_t i = 0; i < kMaxNamespaces; ++i) joined[i] = s->sockets[i].connected;
+  // Free the slot before running handlers, so emits from them find no socket.
+  im.reset(*s);
+  for (std::size_t i = 0; i < kMaxNamespaces; ++i) {
+    if (!joined[i]) continue;
+    --im.nsps[i].connected;
+    if (im.nsps[i].handlers.on_disconnect) {
+      im.nsps[i].handlers.on_disconnect(SocketId{session, static_cast<std::uint16_t>(i)});
+    }
+  }
+}
+
+void Server::tick(std::uint64_t now_ms) {
+  Impl& im = *impl_;
+  for (std::size_t i = 0; i < kMaxSessions; ++i) {
+    Impl::Session& s = im.sessions[i];
+    if (!s.used || s.closing || s.ever_connected) continue;
+    if (now_ms - s.opened_ms >= im.options.connect_timeout_ms) im.fail(s);
+  }
+}
+
+bool Server::emit(SocketId to, std::string_view event, std::string_view args, Attachments att) {
+  Impl& im = *impl_;
+  if (!im.socket(to)) return false;
+  const bool ok = im.send_text(to.session, im.encode_event(to.nsp, event, args, att.count, std::nullopt));
+  return im.send_attachments(to.session, att) && ok;
+}
+
+bool Server::emit_with_ack(SocketId to, std::string_view event, std::string_view args,
+                           std::function<void(std::string_view args)> on_ack) {
+  Impl& im = *impl_;
+  Impl::Socket* sock = im.socket(to);
+  if (!sock) return false;
+  if (!sock->acks) sock->acks = std::make_unique<Impl::AckTable>();
+  Impl::AckTable& table = *sock->acks;
+  const std::uint64_t id = sock->next_ack_id++;
+  table.slots[table.next] = Impl::PendingAck{true, id, std::move(on_ack)};
+  table.next = (table.next + 1) % kMaxPendingAcks;
+  return im.send_text(to.session, im.encode_event(to.nsp, event, args, 0, id));
+}
+
+bool Server::ack(SocketId to, std::uint64_t id, std::string_view args, Attachments att) {
+  Impl& im = *impl_;
+  if (!im.socket(to)) return false;
+  std::string out;
+  append_header(out, att.count ? PacketType::kBinaryAck : PacketType::kAck, att.count,
+                im.nsps[to.nsp].name, id);
+  out.push_back('[');
+  out.append(args);
+  out.push_back(']');
+  const bool ok = im.send_text(to.session, std::move(out));
+  return im.send_attachments(to.session, att) && ok;
+}
+
+std::size_t Server::broadcast(std::uint16_t nsp, std::string_view event, std::string_view args) {
+  Impl& im = *impl_;
+  if (nsp >= kMaxNamespaces || !im.nsps[nsp].used || im.nsps[nsp].connected == 0) return 0;
+  const Buffer packet = std::make_shared<const std::string>(im.encode_event(nsp, event, args, 0, std::nullopt));
+  std::size_t sent = 0;
+  for (std::size_t i = 0; i < kMaxSessions; ++i) {
+    const Impl::Session& s = im.sessions[i];
+    if (!s.used || s.closing || !s.sockets[nsp].connected) continue;
+    if (im.link.send(s.handle, packet, false)) ++sent;
+  }
+  return sent;
+}
+
+void Server::disconnect(SocketId socket) {
+  Impl& im = *impl_;
+  if (!im.socket(socket)) return;
+  im.drop_socket(*im.find(socket.session), socket.nsp, true);
+}
+
+std::size_t Server::connected(std::uint16_t nsp) const {
+  if (nsp >= kMaxNamespaces || !impl_->nsps[nsp].used) return 0;
+  return impl_->nsps[nsp].connected;
+}
+
+}  // namespace sbcmon::socketio
