@@ -72,8 +72,9 @@ export function errorJson(res) {
 // A WebSocket with a message queue. Text frames arrive as strings, binary
 // frames as Buffers.
 export class WsClient {
-  constructor(url, options = {}) {
+  constructor(url, options = {}, { autoPong = false } = {}) {
     this.url = url;
+    this.autoPong = autoPong;
     this.ws = new WebSocket(url, { perMessageDeflate: false, ...options });
     this.queue = [];
     this.waiters = [];
@@ -81,6 +82,11 @@ export class WsClient {
     this.ws.on("message", (data, isBinary) => {
       const msg = isBinary ? Buffer.from(data) : data.toString("utf8");
       this.log.push(msg);
+      // Engine.IO v4 server pings, answered without reaching the queue.
+      if (this.autoPong && msg === "2") {
+        this.ws.send("3");
+        return;
+      }
       const w = this.waiters.findIndex((x) => x.filter(msg));
       if (w >= 0) {
         const [waiter] = this.waiters.splice(w, 1);
