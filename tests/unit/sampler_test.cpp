@@ -1,0 +1,922 @@
+// Sampler tests: the figures of tests/fixtures/README.txt, hotplug and missing files,
+// the ring, the JSON wire encoders, and "no heap allocation per tick after start-up".
+#include <gtest/gtest.h>
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <new>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "sampler/json.h"
+#include "sampler/parse.h"
+#include "sampler/ring.h"
+#include "sampler/sampler.h"
+
+// ---- allocation counting: every global operator new in this binary goes through here ----
+namespace {
+std::atomic<bool> g_counting{false};
+std::atomic<long> g_allocs{0};
+}  // namespace
+
+// noinline: once inlined, GCC pairs the malloc in new with the free in delete at each
+// call site and reports -Wmismatched-new-delete although the pair is consistent.
+#define SBCMON_NOINLINE __attribute__((noinline))
+SBCMON_NOINLINE void* operator new(std::size_t n) {
+  if (g_counting.load(std::memory_order_relaxed)) g_allocs.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+SBCMON_NOINLINE void* operator new[](std::size_t n) { return operator new(n); }
+SBCMON_NOINLINE void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+  if (g_counting.load(std::memory_order_relaxed)) g_allocs.fetch_add(1, std::memory_order_relaxed);
+  return std::malloc(n ? n : 1);
+}
+SBCMON_NOINLINE void* operator new[](std::size_t n, const std::nothrow_t& t) noexcept {
+  return operator new(n, t);
+}
+SBCMON_NOINLINE void operator delete(void* p) noexcept { std::free(p); }
+SBCMON_NOINLINE void operator delete[](void* p) noexcept { std::free(p); }
+SBCMON_NOINLINE void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+SBCMON_NOINLINE void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace sbcmon::sampler;
+
+// ---- a small strict JSON reader, so encoder output is checked as JSON, not as text ----
+struct J {
+  enum Type { kNull, kBool, kNum, kStr, kArr, kObj } type = kNull;
+  bool b = false;
+  double n = 0;
+  std::string s;
+  std::vector<J> a;
+  std::vector<std::pair<std::string, J>> o;
+
+  bool is_null() const { return type == kNull; }
+  bool has(const std::string& k) const {
+    for (auto& [key, v] : o) if (key == k) return true;
+    return false;
+  }
+  const J& operator[](const std::string& k) const {
+    static const J missing;
+    for (auto& [key, v] : o) if (key == k) return v;
+    ADD_FAILURE() << "no key " << k;
+    return missing;
+  }
+  const J& operator[](std::size_t i) const {
+    static const J missing;
+    if (i < a.size()) return a[i];
+    ADD_FAILURE() << "no index " << i;
+    return missing;
+  }
+};
+
+class JsonReader {
+ public:
+  explicit JsonReader(std::string_view s) : s_(s) {}
+  bool parse(J& out) {
+    bool ok = value(out, 0);
+    ws();
+    return ok && i_ == s_.size();
+  }
+
+ private:
+  void ws() { while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\n' || s_[i_] == '\t' || s_[i_] == '\r')) ++i_; }
+  bool eat(char c) { ws(); if (i_ < s_.size() && s_[i_] == c) { ++i_; return true; } return false; }
+  bool word(std::string_view w) { if (s_.substr(i_, w.size()) == w) { i_ += w.size(); return true; } return false; }
+  bool digits() { std::size_t st = i_; while (i_ < s_.size() && isdigit(static_cast<unsigned char>(s_[i_]))) ++i_; return i_ > st; }
+  bool string(std::string& out) {
+    if (!eat('"')) return false;
+    while (i_ < s_.size()) {
+      char c = s_[i_++];
+      if (c == '"') return true;
+      if (static_cast<unsigned char>(c) < 0x20) return false;
+      if (c == '\\') {
+        if (i_ >= s_.size()) return false;
+        char e = s_[i_++];
+        if (e == 'u') {
+          if (i_ + 4 > s_.size()) return false;
+          out += static_cast<char>(std::stoi(std::string(s_.substr(i_, 4)), nullptr, 16));
+          i_ += 4;
+        } else if (std::string_view("\"\\/bfnrt").find(e) != std::string_view::npos) {
+          out += e == 'n' ? '\n' : e == 't' ? '\t' : e;
+        } else {
+          return false;
+        }
+      } else {
+        out += c;
+      }
+    }
+    return false;
+  }
+  bool value(J& v, int depth) {
+    if (depth > 32) return false;
+    ws();
+    if (i_ >= s_.size()) return false;
+    char c = s_[i_];
+    if (c == 'n') { v.type = J::kNull; return word("null"); }
+    if (c == 't') { v.type = J::kBool; v.b = true; return word("true"); }
+    if (c == 'f') { v.type = J::kBool; v.b = false; return word("false"); }
+    if (c == '"') { v.type = J::kStr; return string(v.s); }
+    if (c == '[') {
+      ++i_;
+      v.type = J::kArr;
+      if (eat(']')) return true;
+      do {
+        v.a.emplace_back();
+        if (!value(v.a.back(), depth + 1)) return false;
+      } while (eat(','));
+      return eat(']');
+    }
+    if (c == '{') {
+      ++i_;
+      v.type = J::kObj;
+      if (eat('}')) return true;
+      do {
+        std::string k;
+        ws();
+        if (!string(k) || !eat(':')) return false;
+        v.o.emplace_back(k, J{});
+        if (!value(v.o.back().second, depth + 1)) return false;
+      } while (eat(','));
+      return eat('}');
+    }
+    // JSON number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+    std::size_t st = i_;
+    if (s_[i_] == '-') ++i_;
+    if (i_ < s_.size() && s_[i_] == '0') {
+      ++i_;
+    } else if (!digits()) {
+      return false;
+    }
+    if (i_ < s_.size() && s_[i_] == '.') { ++i_; if (!digits()) return false; }
+    if (i_ < s_.size() && (s_[i_] == 'e' || s_[i_] == 'E')) {
+      ++i_;
+      if (i_ < s_.size() && (s_[i_] == '+' || s_[i_] == '-')) ++i_;
+      if (!digits()) return false;
+    }
+    v.type = J::kNum;
+    v.n = std::strtod(std::string(s_.substr(st, i_ - st)).c_str(), nullptr);
+    return true;
+  }
+
+  std::string_view s_;
+  std::size_t i_ = 0;
+};
+
+J parse_json(const std::string& text) {
+  J j;
+  EXPECT_TRUE(JsonReader(text).parse(j)) << "not valid JSON: " << text;
+  return j;
+}
+
+// ---- fixture trees: a private copy per test, so files can be swapped between ticks ----
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Rewrites in place (same inode), as the kernel does when a value changes.
+void put(const fs::path& p, const std::string& content) {
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out << content;
+}
+
+class Tree {
+ public:
+  explicit Tree(const char* board) {
+    std::string tmpl = (fs::temp_directory_path() / "sbcmon-sampler-XXXXXX").string();
+    char* d = mkdtemp(tmpl.data());
+    EXPECT_NE(d, nullptr);
+    root_ = fs::path(tmpl) / board;
+    fs::copy(fs::path(SBCMON_TEST_FIXTURES) / board, root_, fs::copy_options::recursive);
+  }
+  ~Tree() {
+    std::error_code ec;
+    fs::remove_all(root_.parent_path(), ec);
+  }
+  fs::path proc() const { return root_; }
+  fs::path sys() const { return root_ / "sys"; }
+  fs::path operator/(const std::string& rel) const { return root_ / rel; }
+  // Replaces `rel` with the content of its alternative `rel + suffix`.
+  void swap_in(const std::string& rel, const std::string& suffix) const {
+    put(root_ / rel, slurp(root_ / (rel + suffix)));
+  }
+
+ private:
+  fs::path root_;
+};
+
+constexpr std::int64_t kT0 = 1764070000000;  // some wall time, ms
+constexpr std::int64_t kSec = 1000000000;
+
+struct Rig {
+  explicit Rig(const char* board) : tree(board), s(tree.proc().string(), tree.sys().string()) {}
+  Sample tick() {
+    Sample out;
+    s.sample(out, kT0 + n * 1000, (n + 1) * kSec);
+    ++n;
+    return out;
+  }
+  Tree tree;
+  Sampler s;
+  std::int64_t n = 0;
+};
+
+const char* kThrottled = "sys/devices/platform/soc/soc:firmware/get_throttled";
+
+// ---------------------------------------------------------------- CPU
+TEST(SamplerCpu, FirstSampleIsABaselineNotZero) {
+  Rig r("pi4");
+  Sample s0 = r.tick();
+  EXPECT_EQ(s0.ncpu, 4);
+  EXPECT_TRUE(absent(s0.total_pct));
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE(absent(s0.cpu_pct[i])) << i;
+  J j = parse_json([&] { std::string o; encode_sample(s0, r.s.board(), o); return o; }());
+  EXPECT_TRUE(j["total"].is_null());
+  ASSERT_EQ(j["cpu"].a.size(), 4u);
+  for (auto& c : j["cpu"].a) EXPECT_TRUE(c.is_null());
+}
+
+TEST(SamplerCpu, Pi4PerCoreFromStatToT1) {
+  Rig r("pi4");
+  r.tick();
+  r.tree.swap_in("stat", ".t1");
+  Sample s = r.tick();
+  EXPECT_NEAR(s.cpu_pct[0], 16.0, 1e-4);
+  EXPECT_NEAR(s.cpu_pct[1], 55.0, 1e-4);
+  EXPECT_NEAR(s.cpu_pct[2], 3.0, 1e-4);
+  EXPECT_NEAR(s.cpu_pct[3], 100.0, 1e-4);
+  EXPECT_NEAR(s.total_pct, 43.5, 1e-4);
+}
+
+TEST(SamplerCpu, HotplugKeepsCoresByNumber) {
+  Rig r("pi4");
+  r.tree.swap_in("stat", ".t1");
+  r.tick();
+  r.tree.swap_in("stat", ".t2_cpu2_offline");
+  r.tree.swap_in("sys/devices/system/cpu/online", ".cpu2_offline");
+  Sample s = r.tick();
+  EXPECT_EQ(s.ncpu, 4) << "an offline core keeps its column";
+  EXPECT_NEAR(s.cpu_pct[0], 13.0, 1e-4);
+  EXPECT_NEAR(s.cpu_pct[1], 46.0, 1e-4);
+  EXPECT_TRUE(absent(s.cpu_pct[2])) << "cpu2 is offline";
+  EXPECT_NEAR(s.cpu_pct[3], 99.0, 1e-4) << "cpu3 must not shift into slot 2";
+  EXPECT_NEAR(s.total_pct, 52.67, 0.005);
+  EXPECT_TRUE(absent(s.freq_mhz[2])) << "no clock for an offline core";
+  EXPECT_NEAR(s.freq_mhz[3], 1500, 1e-3);
+  std::string o;
+  encode_sample(s, r.s.board(), o);
+  EXPECT_NE(o.find("\"cpu\":[13.0,46.0,null,99.0]"), std::string::npos) << o;
+  EXPECT_NE(o.find("\"total\":52.67"), std::string::npos) << o;
+}
+
+TEST(SamplerCpu, CoreComingBackOnlineStartsANewBaseline) {
+  Rig r("pi4");
+  r.tree.swap_in("stat", ".t1");
+  r.tick();
+  r.tree.swap_in("stat", ".t2_cpu2_offline");
+  r.tick();
+  // cpu2 returns: its first line after hotplug is a baseline, the next one a figure.
+  std::string t2 = slurp(r.tree / "stat");
+  std::string back = t2;
+  back.insert(back.find("cpu3"), "cpu2 377612 1411 176399 26700552 16002 0 33871 0 0 0\n");
+  put(r.tree / "stat", back);
+  EXPECT_TRUE(absent(r.tick().cpu_pct[2]));
+  std::string later = t2;
+  later.insert(later.find("cpu3"), "cpu2 377662 1411 176399 26700602 16002 0 33871 0 0 0\n");
+  put(r.tree / "stat", later);
+  Sample s = r.tick();
+  EXPECT_NEAR(s.cpu_pct[2], 50.0, 1e-4);
+  EXPECT_NEAR(s.freq_mhz[2], 1500.0, 1e-3);
+}
+
+TEST(SamplerCpu, BeagleBoneSingleCore) {
+  Rig r("bbb");
+  EXPECT_EQ(r.s.board().cores, 1);
+  r.tick();
+  r.tree.swap_in("stat", ".t1");
+  Sample s = r.tick();
+  EXPECT_EQ(s.ncpu, 1);
+  EXPECT_NEAR(s.cpu_pct[0], 32.0, 1e-4);
+  EXPECT_NEAR(s.total_pct, 32.0, 1e-4);
+}
+
+TEST(SamplerCpu, IdleAbove2To32IsParsedAs64Bit) {
+  StatReading st;
+  ASSERT_TRUE(parse_stat(slurp(fs::path(SBCMON_TEST_FIXTURES) / "pi4/stat.long_uptime"), st));
+  EXPECT_EQ(st.all.idle, 4380954062ull);
+  EXPECT_EQ(st.all.user, 36222220ull);
+  EXPECT_TRUE(st.online[3]);
+  CpuTimes later = st.all;
+  later.idle += 50;
+  later.user += 50;
+  EXPECT_NEAR(cpu_percent(st.all, later), 50.0, 1e-4);
+}
+
+TEST(SamplerCpu, GuestIsNotCountedTwice) {
+  StatReading st;
+  ASSERT_TRUE(parse_stat(slurp(fs::path(SBCMON_TEST_FIXTURES) / "pi4/stat.kvm_guest"), st));
+  const CpuTimes& c = st.cpu[0];
+  ASSERT_EQ(c.guest, 301234u);
+  // Since boot (from zero): guest is already inside user.
+  double busy = double(c.user + c.nice + c.system + c.irq + c.softirq + c.steal);
+  double expected = 100.0 * busy / (busy + double(c.idle + c.iowait));
+  double doubled = 100.0 * (busy + c.guest) / (busy + c.guest + double(c.idle + c.iowait));
+  float got = cpu_percent(CpuTimes{}, c);
+  EXPECT_NEAR(got, expected, 1e-3);
+  EXPECT_GT(std::fabs(got - doubled), 0.5);
+}
+
+TEST(SamplerCpu, CounterGoingBackwardsClampsAtZero) {
+  CpuTimes a, b;
+  a.user = 100; a.idle = 1000;
+  b.user = 50;  b.idle = 1100;   // user went backwards (bogus), idle +100
+  EXPECT_NEAR(cpu_percent(a, b), 0.0, 1e-6);
+  EXPECT_TRUE(absent(cpu_percent(a, a))) << "no tick elapsed: no figure";
+}
+
+TEST(SamplerCpu, UnreadableStatIsAbsentThenRecovers) {
+  Rig r("pi4");
+  r.tick();
+  put(r.tree / "stat", "garbage\n");
+  Sample s = r.tick();
+  EXPECT_TRUE(absent(s.total_pct));
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE(absent(s.cpu_pct[i]));
+  r.tree.swap_in("stat", ".t1");
+  s = r.tick();
+  EXPECT_NEAR(s.total_pct, 43.5, 1e-4) << "the last good baseline is kept";
+}
+
+// ---------------------------------------------------------------- memory, load, uptime
+TEST(SamplerMem, Pi4Meminfo) {
+  Rig r("pi4");
+  Sample s = r.tick();
+  ASSERT_TRUE(s.mem_valid);
+  EXPECT_EQ(s.mem_total, 3880300ull * 1024);
+  EXPECT_EQ(s.mem_avail, 3356728ull * 1024);
+  EXPECT_EQ(s.mem_used, 523572ull * 1024);
+  EXPECT_NEAR(100.0 * s.mem_used / s.mem_total, 13.49, 0.005);
+  ASSERT_TRUE(s.swap_valid);
+  EXPECT_EQ(s.swap_total, 102396ull * 1024);
+  EXPECT_EQ(s.swap_used, 0u);
+  EXPECT_NEAR(s.load[0], 0.52, 1e-6);
+  EXPECT_NEAR(s.load[2], 0.31, 1e-6);
+  EXPECT_NEAR(s.uptime_s, 273912.37, 1e-6);
+}
+
+TEST(SamplerMem, BeagleBoneMeminfoNoSwap) {
+  Rig r("bbb");
+  Sample s = r.tick();
+  ASSERT_TRUE(s.mem_valid);
+  EXPECT_EQ(s.mem_used, 97788ull * 1024);
+  EXPECT_NEAR(100.0 * s.mem_used / s.mem_total, 19.71, 0.005);
+  ASSERT_TRUE(s.swap_valid) << "no swap is a known 0 of 0";
+  EXPECT_EQ(s.swap_total, 0u);
+}
+
+TEST(SamplerMem, MissingEmptyGarbageAreAbsent) {
+  Rig r("pi4");
+  put(r.tree / "meminfo", "MemTotal: lots\nMemAvailable:\n");
+  put(r.tree / "loadavg", "");
+  fs::remove(r.tree / "uptime");
+  Sample s = r.tick();
+  EXPECT_FALSE(s.mem_valid);
+  EXPECT_FALSE(s.swap_valid);
+  EXPECT_TRUE(absent(s.load[0]));
+  EXPECT_TRUE(absent(s.uptime_s));
+  J j = parse_json([&] { std::string o; encode_sample(s, r.s.board(), o); return o; }());
+  EXPECT_TRUE(j["mem"].is_null());
+  EXPECT_TRUE(j["load"].is_null());
+  EXPECT_TRUE(j["uptime"].is_null());
+}
+
+TEST(SamplerMem, NonexistentRootsNeverCrash) {
+  Sampler s("/nonexistent-sbcmon-proc", "/nonexistent-sbcmon-sys");
+  Sample out;
+  for (int i = 0; i < 3; ++i) s.sample(out, kT0 + i, i * kSec);
+  EXPECT_GE(out.ncpu, 1);
+  EXPECT_TRUE(absent(out.total_pct));
+  EXPECT_FALSE(out.mem_valid);
+  EXPECT_EQ(out.ntemp, 0);
+  EXPECT_FALSE(out.throttle.valid);
+  std::string o;
+  encode_sample(out, s.board(), o);
+  parse_json(o);
+  o.clear();
+  encode_board(s.board(), 1000, 600, o);
+  parse_json(o);
+}
+
+// ---------------------------------------------------------------- temperatures
+TEST(SamplerTemp, Pi4CpuThermal) {
+  Rig r("pi4");
+  ASSERT_EQ(r.s.board().ntemp, 1u) << "hwmon cpu_thermal mirrors the zone; listed once";
+  EXPECT_STREQ(r.s.board().temp_names[0].s, "cpu-thermal");
+  Sample s = r.tick();
+  EXPECT_NEAR(s.temp_c[0], 47.712, 1e-3);
+  std::string o;
+  encode_sample(s, r.s.board(), o);
+  EXPECT_NE(o.find("\"temp\":[{\"name\":\"cpu-thermal\",\"c\":47.7}]"), std::string::npos) << o;
+  r.tree.swap_in("sys/class/thermal/thermal_zone0/temp", ".hot");
+  s = r.tick();
+  EXPECT_NEAR(s.temp_c[0], 80.828, 1e-3);
+}
+
+TEST(SamplerTemp, BeagleBoneHasNoSensorSoTemperatureIsAbsent) {
+  Rig r("bbb");
+  Sample s = r.tick();
+  EXPECT_EQ(s.ntemp, 0);
+  J j = parse_json([&] { std::string o; encode_sample(s, r.s.board(), o); return o; }());
+  EXPECT_TRUE(j["temp"].is_null()) << "absent, never 0";
+}
+
+TEST(SamplerTemp, SensorVanishesAndComesBack) {
+  Rig r("pi4");
+  fs::path temp = r.tree / "sys/class/thermal/thermal_zone0/temp";
+  r.tick();
+  fs::remove(temp);
+  EXPECT_TRUE(absent(r.tick().temp_c[0]));
+  put(temp, "garbage\n");
+  // It may take a few ticks: a missing file is retried with bounded back-off.
+  Sample s = r.tick();
+  EXPECT_TRUE(absent(s.temp_c[0]));
+  put(temp, "51000\n");
+  bool back = false;
+  for (int i = 0; i < 2 * int(KeptFile::kMaxBackoffTicks) && !back; ++i) back = !absent(r.tick().temp_c[0]);
+  EXPECT_TRUE(back);
+  EXPECT_NEAR(r.tick().temp_c[0], 51.0, 1e-4);
+}
+
+TEST(SamplerTemp, FileReplacedByRenameIsReread) {
+  Rig r("pi4");
+  fs::path temp = r.tree / "sys/class/thermal/thermal_zone0/temp";
+  r.tick();
+  put(r.tree / "newtemp", "60000\n");
+  fs::rename(r.tree / "newtemp", temp);
+  EXPECT_NEAR(r.tick().temp_c[0], 60.0, 1e-4);
+}
+
+TEST(SamplerTemp, TripPointsBecomeBoardLimits) {
+  Tree t("pi4");
+  fs::path z = t / "sys/class/thermal/thermal_zone0";
+  put(z / "trip_point_0_type", "passive\n");
+  put(z / "trip_point_0_temp", "80000\n");
+  put(z / "trip_point_1_type", "critical\n");
+  put(z / "trip_point_1_temp", "85000\n");
+  Sampler s(t.proc().string(), t.sys().string());
+  EXPECT_NEAR(s.board().temp_warn_c, 80.0, 1e-4);
+  EXPECT_NEAR(s.board().temp_crit_c, 85.0, 1e-4);
+  std::string o;
+  encode_board(s.board(), 1000, 600, o);
+  EXPECT_NE(o.find("\"temp_limits\":{\"warn\":80.0,\"crit\":85.0}"), std::string::npos) << o;
+}
+
+TEST(SamplerTemp, HwmonOnlySensorIsListed) {
+  Tree t("pi4");
+  fs::remove_all(t / "sys/class/thermal");
+  put(t / "sys/class/hwmon/hwmon0/name", "coretemp\n");
+  put(t / "sys/class/hwmon/hwmon0/temp2_input", "52000\n");
+  put(t / "sys/class/hwmon/hwmon0/temp2_label", "Core 0\n");
+  Sampler s(t.proc().string(), t.sys().string());
+  ASSERT_EQ(s.board().ntemp, 2u);
+  EXPECT_STREQ(s.board().temp_names[0].s, "coretemp temp1");
+  EXPECT_STREQ(s.board().temp_names[1].s, "coretemp Core 0");
+  Sample out;
+  s.sample(out, kT0, kSec);
+  EXPECT_NEAR(out.temp_c[1], 52.0, 1e-4);
+}
+
+// ---------------------------------------------------------------- Pi power
+TEST(SamplerPower, GetThrottledWords) {
+  Rig r("pi4");
+  Sample s = r.tick();
+  ASSERT_TRUE(s.throttle.valid);
+  EXPECT_TRUE(s.throttle.raw_valid);
+  EXPECT_EQ(s.throttle.raw, 0u);
+  EXPECT_FALSE(s.throttle.is(Throttle::kUvNow));
+
+  r.tree.swap_in(kThrottled, ".undervoltage");
+  s = r.tick();
+  EXPECT_EQ(s.throttle.raw, 0x50005u);
+  EXPECT_TRUE(s.throttle.is(Throttle::kUvNow));
+  EXPECT_FALSE(s.throttle.is(Throttle::kCappedNow));
+  EXPECT_TRUE(s.throttle.is(Throttle::kThrottledNow));
+  EXPECT_FALSE(s.throttle.is(Throttle::kSoftNow));
+  EXPECT_TRUE(s.throttle.is(Throttle::kUvBoot));
+  EXPECT_FALSE(s.throttle.is(Throttle::kCappedBoot));
+  EXPECT_TRUE(s.throttle.is(Throttle::kThrottledBoot));
+  EXPECT_FALSE(s.throttle.is(Throttle::kSoftBoot));
+  J j = parse_json([&] { std::string o; encode_sample(s, r.s.board(), o); return o; }());
+  EXPECT_EQ(j["throttled"]["raw"].n, 327685);
+  EXPECT_TRUE(j["throttled"]["uv_now"].b);
+  EXPECT_FALSE(j["throttled"]["capped_now"].b);
+  EXPECT_EQ(j["throttled"]["capped_now"].type, J::kBool);
+  EXPECT_TRUE(j["throttled"]["throttled_boot"].b);
+
+  r.tree.swap_in(kThrottled, ".past_events");
+  s = r.tick();
+  EXPECT_EQ(s.throttle.raw, 0x50000u);
+  EXPECT_FALSE(s.throttle.is(Throttle::kUvNow));
+  EXPECT_FALSE(s.throttle.is(Throttle::kThrottledNow));
+  EXPECT_TRUE(s.throttle.is(Throttle::kUvBoot));
+  EXPECT_TRUE(s.throttle.is(Throttle::kThrottledBoot));
+}
+
+TEST(SamplerPower, RpiVoltFoundByNameNotIndex) {
+  Tree t("pi4");
+  fs::remove(t / kThrottled);
+  // Reorder probe numbers: rpi_volt is now hwmon7 and hwmon1 is something else.
+  fs::rename(t / "sys/class/hwmon/hwmon1", t / "sys/class/hwmon/hwmon7");
+  fs::create_directories(t / "sys/class/hwmon/hwmon1");
+  put(t / "sys/class/hwmon/hwmon1/name", "pwmfan\n");
+  put(t / "sys/class/hwmon/hwmon1/in0_lcrit_alarm", "0\n");
+  put(t / "sys/class/hwmon/hwmon7/in0_lcrit_alarm", "1\n");
+  Sampler s(t.proc().string(), t.sys().string());
+  Sample out;
+  s.sample(out, kT0, kSec);
+  ASSERT_TRUE(out.throttle.valid);
+  EXPECT_FALSE(out.throttle.raw_valid);
+  EXPECT_TRUE(out.throttle.is(Throttle::kUvNow));
+  EXPECT_FALSE(out.throttle.knows(Throttle::kThrottledNow));
+  std::string o;
+  encode_sample(out, s.board(), o);
+  J j = parse_json(o);
+  EXPECT_TRUE(j["throttled"]["raw"].is_null());
+  EXPECT_TRUE(j["throttled"]["uv_now"].b);
+  EXPECT_TRUE(j["throttled"]["throttled_now"].is_null()) << "unknown, not false";
+  put(t / "sys/class/hwmon/hwmon7/in0_lcrit_alarm", "0\n");
+  s.sample(out, kT0 + 1000, 2 * kSec);
+  EXPECT_FALSE(out.throttle.is(Throttle::kUvNow));
+}
+
+TEST(SamplerPower, RpiVoltAlarmOverridesAQuietFirmwareWord) {
+  Rig r("pi4");
+  put(r.tree / "sys/class/hwmon/hwmon1/in0_lcrit_alarm", "1\n");
+  Sample s = r.tick();
+  EXPECT_EQ(s.throttle.raw, 0u);
+  EXPECT_TRUE(s.throttle.is(Throttle::kUvNow));
+}
+
+TEST(SamplerPower, AbsentOnNonPi) {
+  Rig r("bbb");
+  Sample s = r.tick();
+  EXPECT_FALSE(s.throttle.valid);
+  J j = parse_json([&] { std::string o; encode_sample(s, r.s.board(), o); return o; }());
+  EXPECT_TRUE(j["throttled"].is_null());
+}
+
+TEST(SamplerPower, GarbageWordIsAbsent) {
+  Rig r("pi4");
+  fs::remove(r.tree / "sys/class/hwmon/hwmon1/in0_lcrit_alarm");
+  put(r.tree / kThrottled, "zz\n");
+  EXPECT_FALSE(r.tick().throttle.valid);
+}
+
+// ---------------------------------------------------------------- cpufreq
+TEST(SamplerFreq, MegahertzPerCore) {
+  Rig r("pi4");
+  Sample s = r.tick();
+  for (int i = 0; i < 4; ++i) EXPECT_NEAR(s.freq_mhz[i], 1500.0, 1e-3) << i;
+  EXPECT_NEAR(r.s.board().freq_max_mhz, 1500.0, 1e-3);
+  Rig b("bbb");
+  EXPECT_NEAR(b.tick().freq_mhz[0], 1000.0, 1e-3);
+}
+
+TEST(SamplerFreq, MissingFileIsAbsent) {
+  Rig r("pi4");
+  fs::remove(r.tree / "sys/devices/system/cpu/cpu1/cpufreq/scaling_cur_freq");
+  put(r.tree / "sys/devices/system/cpu/cpu2/cpufreq/scaling_cur_freq", "\n");
+  Sample s = r.tick();
+  EXPECT_NEAR(s.freq_mhz[0], 1500.0, 1e-3);
+  EXPECT_TRUE(absent(s.freq_mhz[1]));
+  EXPECT_TRUE(absent(s.freq_mhz[2]));
+  std::string o;
+  encode_sample(s, r.s.board(), o);
+  EXPECT_NE(o.find("\"freq_mhz\":[1500,null,null,1500]"), std::string::npos) << o;
+}
+
+// ---------------------------------------------------------------- network
+TEST(SamplerNet, RatesPerInterfaceLoopbackExcluded) {
+  Rig r("pi4");
+  ASSERT_EQ(r.s.board().nifaces, 2u);
+  EXPECT_STREQ(r.s.board().ifaces[0].s, "eth0");
+  EXPECT_STREQ(r.s.board().ifaces[1].s, "wlan0");
+  Sample s = r.tick();
+  EXPECT_TRUE(absent(s.net_rx[0])) << "first sighting is a baseline";
+  r.tree.swap_in("net/dev", ".t1");
+  s = r.tick();
+  EXPECT_NEAR(s.net_rx[0], 1234.0, 1e-6);
+  EXPECT_NEAR(s.net_tx[0], 99.0, 1e-6);
+  EXPECT_NEAR(s.net_rx[1], 0.0, 1e-6);
+  std::string o;
+  encode_sample(s, r.s.board(), o);
+  EXPECT_NE(o.find("\"net\":[{\"if\":\"eth0\",\"rx\":1234.0,\"tx\":99.0},{\"if\":\"wlan0\",\"rx\":0.0,\"tx\":0.0}]"),
+            std::string::npos) << o;
+}
+
+TEST(SamplerNet, ThirtyTwoBitCounterWrap) {
+  Rig r("bbb");
+  r.tick();
+  r.tree.swap_in("net/dev", ".t1");
+  Sample s = r.tick();
+  EXPECT_NEAR(s.net_rx[0], 1000.0, 1e-6);
+  EXPECT_NEAR(s.net_tx[0], 512.0, 1e-6);
+  EXPECT_EQ(counter_delta(5000000000ull, 100), 0u) << "a 64-bit drop is a reset, not traffic";
+}
+
+TEST(SamplerNet, InterfaceVanishesThenReturnsAsNewBaseline) {
+  Rig r("pi4");
+  r.tick();
+  put(r.tree / "net/dev", slurp(r.tree / "net/dev").substr(0, slurp(r.tree / "net/dev").find("  eth0")));
+  Sample s = r.tick();
+  EXPECT_TRUE(absent(s.net_rx[0]));
+  r.tree.swap_in("net/dev", ".t1");
+  s = r.tick();
+  EXPECT_TRUE(absent(s.net_rx[0]));
+  EXPECT_STREQ(r.s.board().ifaces[0].s, "eth0") << "slots are never reassigned";
+}
+
+// ---------------------------------------------------------------- identity, board JSON
+TEST(SamplerBoard, Pi4Identity) {
+  Tree t("pi4");
+  Sampler s(t.proc().string(), t.sys().string());
+  EXPECT_EQ(s.board().model, "Raspberry Pi 4 Model B Rev 1.4");
+  EXPECT_EQ(s.board().hostname, "pi4");
+  EXPECT_EQ(s.board().kernel, "6.6.51+rpt-rpi-v8");
+  EXPECT_EQ(s.board().cores, 4);
+  EXPECT_FALSE(s.board().arch.empty());
+  std::string o;
+  encode_board(s.board(), 500, 600, o);
+  J j = parse_json(o);
+  EXPECT_EQ(j["model"].s, "Raspberry Pi 4 Model B Rev 1.4");
+  EXPECT_EQ(j["hostname"].s, "pi4");
+  EXPECT_EQ(j["kernel"].s, "6.6.51+rpt-rpi-v8");
+  EXPECT_EQ(j["cores"].n, 4);
+  EXPECT_EQ(j["version"].s, SBCMON_VERSION);
+  EXPECT_EQ(j["board"].s, sbcmon::config::kBoard);
+  EXPECT_EQ(j["period_ms"].n, 500);
+  EXPECT_EQ(j["capacity"].n, 600);
+  ASSERT_EQ(j["temp_names"].a.size(), 1u);
+  EXPECT_EQ(j["temp_names"][0].s, "cpu-thermal");
+  EXPECT_TRUE(j["temp_limits"].is_null());
+  ASSERT_EQ(j["net_ifaces"].a.size(), 2u);
+  EXPECT_EQ(j["net_ifaces"][0].s, "eth0");
+  EXPECT_EQ(j["freq_max_mhz"].n, 1500);
+  EXPECT_TRUE(j.has("arch"));
+}
+
+TEST(SamplerBoard, DmiProductNameOnAPc) {
+  Tree t("bbb");
+  fs::remove_all(t / "device-tree");
+  fs::create_directories(t / "sys/class/dmi/id");
+  put(t / "sys/class/dmi/id/product_name", "OptiPlex \"7090\"\n");
+  Sampler s(t.proc().string(), t.sys().string());
+  EXPECT_EQ(s.board().model, "OptiPlex \"7090\"");
+  std::string o;
+  encode_board(s.board(), 1000, 600, o);
+  EXPECT_EQ(parse_json(o)["model"].s, "OptiPlex \"7090\"") << "quotes escaped";
+  EXPECT_TRUE(parse_json(o)["freq_max_mhz"].n == 1000);
+}
+
+TEST(SamplerBoard, PossibleCpusFallBackToStat) {
+  Tree t("pi4");
+  fs::remove(t / "sys/devices/system/cpu/possible");
+  Sampler s(t.proc().string(), t.sys().string());
+  EXPECT_EQ(s.board().cores, 4);
+}
+
+// ---------------------------------------------------------------- sample JSON
+TEST(SamplerJson, SampleMatchesTheWireContract) {
+  Rig r("pi4");
+  r.tick();
+  r.tree.swap_in("stat", ".t1");
+  r.tree.swap_in(kThrottled, ".undervoltage");
+  Sample s = r.tick();
+  std::string o;
+  encode_sample(s, r.s.board(), o);
+  J j = parse_json(o);
+  EXPECT_EQ(j["t"].n, double(kT0 + 1000));
+  EXPECT_EQ(j["seq"].n, 2);
+  EXPECT_EQ(j["total"].n, 43.5);
+  ASSERT_EQ(j["cpu"].a.size(), 4u);
+  EXPECT_EQ(j["cpu"][0].n, 16.0);
+  EXPECT_EQ(j["cpu"][3].n, 100.0);
+  EXPECT_EQ(j["freq_mhz"][0].n, 1500);
+  EXPECT_EQ(j["mem"]["used"].n, 523572.0 * 1024);
+  EXPECT_EQ(j["mem"]["total"].n, 3880300.0 * 1024);
+  EXPECT_EQ(j["mem"]["avail"].n, 3356728.0 * 1024);
+  EXPECT_EQ(j["swap"]["total"].n, 102396.0 * 1024);
+  EXPECT_EQ(j["swap"]["used"].n, 0);
+  EXPECT_EQ(j["load"][0].n, 0.52);
+  EXPECT_EQ(j["uptime"].n, 273912.37);
+  EXPECT_EQ(j["temp"][0]["name"].s, "cpu-thermal");
+  EXPECT_EQ(j["temp"][0]["c"].n, 47.7);
+  EXPECT_EQ(j["throttled"]["raw"].n, 327685);
+  EXPECT_EQ(j["net"].a.size(), 2u);
+  EXPECT_NE(o.find("\"cpu\":[16.0,55.0,3.0,100.0]"), std::string::npos) << o;
+  EXPECT_NE(o.find("\"total\":43.5,"), std::string::npos) << o;
+}
+
+TEST(SamplerJson, SeedServerResponse) {
+  Rig r("pi4");
+  r.tick();
+  r.tree.swap_in("stat", ".t1");
+  Sample s = r.tick();
+  std::string o;
+  encode_seed(s, 7, o);
+  J j = parse_json(o);
+  ASSERT_EQ(j["data"].a.size(), 2u);
+  EXPECT_TRUE(std::regex_match(j["data"][0].s, std::regex("[0-5][0-9]:[0-5][0-9]"))) << o;
+  ASSERT_EQ(j["data"][1].a.size(), 4u);
+  EXPECT_EQ(j["data"][1][1].n, 55.0);
+  EXPECT_EQ(j["count"].n, 7);
+}
+
+TEST(SamplerJson, AppendsWithoutAllocatingWhenReserved) {
+  Rig r("pi4");
+  Sample s = r.tick();
+  std::string o;
+  o.reserve(16384);
+  o = "prefix:";
+  encode_sample(s, r.s.board(), o);
+  EXPECT_EQ(o.rfind("prefix:{", 0), 0u);
+}
+
+// ---------------------------------------------------------------- ring and history
+struct Item {
+  std::int64_t t_ms;
+  int v;
+};
+
+TEST(Ring, DropsOldestAndIteratesOldestFirst) {
+  Ring<Item, 4> r;
+  EXPECT_TRUE(r.empty());
+  for (int i = 1; i <= 6; ++i) r.push({i * 10, i});
+  EXPECT_EQ(r.size(), 4u);
+  EXPECT_TRUE(r.full());
+  std::vector<int> seen;
+  for (const Item& it : r) seen.push_back(it.v);
+  EXPECT_EQ(seen, (std::vector<int>{3, 4, 5, 6}));
+  EXPECT_EQ(r[0].v, 3);
+  EXPECT_EQ(r.back().v, 6);
+  seen.clear();
+  r.for_each_since(40, [&](const Item& it) { seen.push_back(it.v); });
+  EXPECT_EQ(seen, (std::vector<int>{5, 6})) << "strictly after since";
+  auto seg = r.segments();
+  EXPECT_EQ(seg.first_len + seg.second_len, 4u);
+  EXPECT_EQ(seg.first[0].v, 3);
+  EXPECT_EQ(seg.second[seg.second_len - 1].v, 6);
+  r.clear();
+  EXPECT_EQ(r.begin(), r.end());
+}
+
+TEST(Ring, HistoryCapacityComesFromKconfig) {
+  using History = Ring<Sample, sbcmon::config::kHistoryLen>;
+  static History h;  // static storage, as the app keeps it
+  EXPECT_EQ(History::capacity(), sbcmon::config::kHistoryLen);
+  EXPECT_TRUE(h.empty());
+}
+
+TEST(History, ColumnarOldestFirstWithSince) {
+  Rig r("pi4");
+  Ring<Sample, 3> ring;
+  const char* stats[] = {"", ".t1", ".t2_cpu2_offline"};
+  std::string base = slurp(r.tree / "stat");
+  for (int i = 0; i < 5; ++i) {
+    if (i < 3 && i > 0) r.tree.swap_in("stat", stats[i]);
+    ring.push(r.tick());
+  }
+  std::string o;
+  encode_history(ring, r.s.board(), 1000, 0, o);
+  J j = parse_json(o);
+  EXPECT_EQ(j["period_ms"].n, 1000);
+  EXPECT_EQ(j["capacity"].n, 3);
+  ASSERT_EQ(j["t"].a.size(), 3u);
+  EXPECT_EQ(j["seq"][0].n, 3);
+  EXPECT_EQ(j["seq"][2].n, 5);
+  EXPECT_EQ(j["t"][0].n, double(kT0 + 2000));
+  ASSERT_EQ(j["cpu"].a.size(), 4u);
+  ASSERT_EQ(j["cpu"][3].a.size(), 3u);
+  EXPECT_EQ(j["cpu"][3][0].n, 99.0);            // t1 -> t2
+  EXPECT_TRUE(j["cpu"][2][0].is_null());        // offline
+  EXPECT_EQ(j["total"][0].n, 52.67);
+  EXPECT_EQ(j["freq_mhz"].a.size(), 4u);
+  EXPECT_EQ(j["mem_used"][0].n, 523572.0 * 1024);
+  EXPECT_EQ(j["swap_used"][1].n, 0);
+  ASSERT_EQ(j["temp"].a.size(), 1u);
+  EXPECT_EQ(j["temp"][0][2].n, 47.7);
+  EXPECT_EQ(j["load1"][0].n, 0.52);
+  EXPECT_EQ(j["net_rx"].a.size(), 3u);
+
+  o.clear();
+  encode_history(ring, r.s.board(), 1000, kT0 + 3000, o);
+  J k = parse_json(o);
+  ASSERT_EQ(k["t"].a.size(), 1u);
+  EXPECT_EQ(k["seq"][0].n, 5);
+  EXPECT_EQ(k["cpu"][0].a.size(), 1u);
+
+  o.clear();
+  encode_history(ring, r.s.board(), 1000, kT0 + 9000, o);
+  J e = parse_json(o);
+  EXPECT_TRUE(e["t"].a.empty());
+  EXPECT_EQ(e["cpu"].a.size(), 4u);
+  EXPECT_TRUE(e["cpu"][0].a.empty());
+}
+
+// ---------------------------------------------------------------- parsers
+TEST(Parse, SmallValues) {
+  int hi = -1;
+  EXPECT_TRUE(parse_cpu_list("0-1,3\n", hi));
+  EXPECT_EQ(hi, 3);
+  EXPECT_TRUE(parse_cpu_list("0", hi));
+  EXPECT_EQ(hi, 0);
+  EXPECT_FALSE(parse_cpu_list("", hi));
+  EXPECT_FALSE(parse_cpu_list("3-1", hi));
+  std::uint32_t w = 0;
+  EXPECT_TRUE(parse_hex_u32("50005\n", w));
+  EXPECT_EQ(w, 0x50005u);
+  EXPECT_TRUE(parse_hex_u32("0x50000", w));
+  EXPECT_EQ(w, 0x50000u);
+  EXPECT_FALSE(parse_hex_u32("", w));
+  EXPECT_FALSE(parse_hex_u32("123456789", w));
+  std::int64_t t = 0;
+  EXPECT_TRUE(parse_i64("-5000\n", t));
+  EXPECT_EQ(t, -5000);
+  EXPECT_FALSE(parse_i64("12a", t));
+  std::uint64_t u = 0;
+  EXPECT_FALSE(parse_u64("99999999999999999999999", u)) << "overflow";
+  EXPECT_FALSE(parse_u64("", u));
+  StatReading st;
+  EXPECT_FALSE(parse_stat("intr 1 2 3\n", st));
+  EXPECT_FALSE(parse_stat("cpu  1 2\n", st)) << "too few columns";
+  EXPECT_TRUE(parse_stat("cpu  1 2 3 4\ncpu0 1 2 3 4\n", st)) << "old kernels: fewer columns";
+  EXPECT_EQ(st.cpu[0].iowait, 0u);
+}
+
+// ---------------------------------------------------------------- no allocation per tick
+void steady_state_allocations(Sampler& s, const char* what) {
+  static Ring<Sample, sbcmon::config::kHistoryLen> history;
+  history.clear();
+  std::string out;
+  out.reserve(64 * 1024);
+  Sample smp;
+  // Warm-up: first-tick baselines, lazy opens, localtime's zone file.
+  for (int i = 0; i < 3; ++i) {
+    s.sample(smp);
+    history.push(smp);
+    out.clear();
+    encode_sample(smp, s.board(), out);
+    out.clear();
+    encode_seed(smp, smp.seq, out);
+  }
+  g_allocs = 0;
+  g_counting = true;
+  for (int i = 0; i < 1000; ++i) {
+    s.sample(smp);
+    history.push(smp);
+    out.clear();
+    encode_sample(smp, s.board(), out);
+    out.clear();
+    encode_seed(smp, smp.seq, out);
+  }
+  g_counting = false;
+  EXPECT_EQ(g_allocs.load(), 0) << what;
+  EXPECT_EQ(history.size(), std::min<std::size_t>(1003, sbcmon::config::kHistoryLen));
+}
+
+TEST(NoAllocation, ThousandTicksOnTheFixture) {
+  Tree t("pi4");
+  Sampler s(t.proc().string(), t.sys().string());
+  steady_state_allocations(s, "pi4 fixture");
+}
+
+TEST(NoAllocation, ThousandTicksOnThisMachine) {
+  Sampler s;  // the real /proc and /sys
+  steady_state_allocations(s, "live /proc");
+}
+
+TEST(NoAllocation, CounterWorks) {
+  g_allocs = 0;
+  g_counting = true;
+  auto p = std::make_unique<int>(3);
+  g_counting = false;
+  EXPECT_EQ(g_allocs.load(), 1);
+}
+
+}  // namespace
