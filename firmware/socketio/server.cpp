@@ -128,11 +128,12 @@ struct Server::Impl {
     for (auto& p : s.bin_parts) std::string().swap(p);
   }
 
-  void send_connect_error(Session& s, std::string_view nsp, std::string_view message) {
+  // `bare_for_v4`: a refusal to a Socket.IO v4 client carries the bare message
+  // string, as the reference server does; "Invalid namespace" is an object for all.
+  void send_connect_error(Session& s, std::string_view nsp, std::string_view message, bool bare_for_v4) {
     std::string out;
     append_header(out, PacketType::kConnectError, 0, nsp, std::nullopt);
-    if (s.proto == Protocol::kV3) {
-      // Socket.IO v4 (2.x servers) sends the bare message string.
+    if (bare_for_v4 && s.proto == Protocol::kV3) {
       append_json_string(out, message);
     } else {
       out += "{\"message\":";
@@ -149,12 +150,13 @@ struct Server::Impl {
     const SocketId id{h, idx};
     Namespace& ns = nsps[idx];
     if (s->sockets[idx].connected) {
-      // A repeated CONNECT is answered again rather than treated as an error.
-      send_connect_reply(*s, idx);
+      // CONNECT to a namespace already joined is an invalid state for the
+      // reference server too: it closes the connection.
+      fail(*s);
       return;
     }
     if (ns.handlers.authorize && !ns.handlers.authorize(id, auth)) {
-      if ((s = find(h)) && !s->closing) send_connect_error(*s, ns.name, ns.handlers.refusal);
+      if ((s = find(h)) && !s->closing) send_connect_error(*s, ns.name, ns.handlers.refusal, true);
       return;
     }
     if (!(s = find(h)) || s->closing) return;
@@ -221,7 +223,7 @@ struct Server::Impl {
     }
     const auto idx = find_nsp(name);
     if (!idx) {
-      send_connect_error(s, name, "Invalid namespace");
+      send_connect_error(s, name, "Invalid namespace", false);
       return;
     }
     connect(h, *idx, auth);
@@ -248,8 +250,8 @@ struct Server::Impl {
     Session* s = find(h);
     if (!s || s->closing) return;
     const auto idx = find_nsp(hdr.nsp);
-    // Packets for a namespace the session has not joined are dropped, not fatal.
-    if (!idx || !s->sockets[*idx].connected) return;
+    // A packet for a namespace the session has not joined is an invalid state.
+    if (!idx || !s->sockets[*idx].connected) return fail(*s);
     if (hdr.type == PacketType::kAck || hdr.type == PacketType::kBinaryAck) {
       take_ack(h, *idx, *hdr.id, *split_ack(hdr.payload));
       return;
@@ -296,7 +298,9 @@ struct Server::Impl {
         return handle_connect(s, *hdr);
       case PacketType::kDisconnect: {
         if (!hdr->payload.empty()) return fail(s);
-        if (const auto idx = find_nsp(hdr->nsp)) drop_socket(s, *idx, false);
+        const auto idx = find_nsp(hdr->nsp);
+        if (!idx || !s.sockets[*idx].connected) return fail(s);
+        drop_socket(s, *idx, false);
         return;
       }
       case PacketType::kEvent:
