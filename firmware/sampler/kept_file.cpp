@@ -1,9 +1,11 @@
-// Kept-open file reads for the sampler: one open, then one pread (+ fstat) per tick.
+// Kept-open file reads for the sampler: one open, then one pread per tick (plus an
+// fstat on ordinary files, so a fixture file that is replaced gets reopened).
 #include "sampler/kept_file.h"
 
 #include <cerrno>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <utility>
@@ -39,6 +41,13 @@ bool KeptFile::try_open(std::uint64_t tick) {
   fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd_ >= 0) {
     backoff_ = 1;
+    // procfs/sysfs signal a vanished node through read errors; only ordinary files
+    // (fixture trees) need the per-tick nlink check, so skip its syscall on a board.
+    constexpr long kProcMagic = 0x9fa0, kSysfsMagic = 0x62656572;
+    struct statfs sfs;
+    check_nlink_ = !(::fstatfs(fd_, &sfs) == 0 &&
+                     (static_cast<long>(sfs.f_type) == kProcMagic ||
+                      static_cast<long>(sfs.f_type) == kSysfsMagic));
     return true;
   }
   // A missing sensor stays missing for a while; do not pay a path lookup every tick.
@@ -54,7 +63,7 @@ bool KeptFile::read(std::uint64_t tick, char* buf, std::size_t cap, std::string_
     // A regular file that was unlinked or replaced keeps answering through the old fd;
     // nlink 0 tells us to reopen. procfs/sysfs report nlink >= 1 and fail reads instead.
     struct stat st;
-    if (::fstat(fd_, &st) != 0 || st.st_nlink == 0) {
+    if (check_nlink_ && (::fstat(fd_, &st) != 0 || st.st_nlink == 0)) {
       close_fd();
       continue;
     }

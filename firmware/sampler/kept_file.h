@@ -38,6 +38,7 @@ class KeptFile {
 
   std::string path_;
   int fd_ = -1;
+  bool check_nlink_ = true;  // false on procfs/sysfs, whose nodes are never unlinked
   std::uint64_t retry_tick_ = 0;  // earliest tick to try opening again
   std::uint32_t backoff_ = 1;
 };
