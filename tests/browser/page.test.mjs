@@ -104,6 +104,24 @@ describe("page on the host's own /proc and /sys", { skip }, () => {
     await waitFor(() => page.evaluate(() => window.sbcmon.state.charts.cpu.u.cursor.idx != null), 3000, "a hovered point");
     const cell = await page.locator("#cpu-chart .u-legend .u-series").nth(1).locator(".u-value").textContent();
     assert.match(cell, /^\d+(\.\d)?%$/, "the legend shows the hovered total");
+    await page.mouse.move(0, 0);
+
+    // Window choice: 1 min shows 60 s of time, and is remembered.
+    await page.click('[data-win="60"]');
+    const span = await page.evaluate(() => { const x = window.sbcmon.state.charts.cpu.u.scales.x; return x.max - x.min; });
+    assert.ok(Math.abs(span - 60) < 0.01, `1 min window spans ${span} s`);
+    assert.equal(await page.evaluate(() => localStorage.getItem("sbcmon.window")), "60");
+
+    // Pause freezes the chart while samples keep coming; resume catches up.
+    await page.click("#pause");
+    assert.equal(await status(page), "paused");
+    const frozen = await page.evaluate(() => window.sbcmon.state.charts.cpu.u.data[0].length);
+    const seen = (await events(page)).filter((e) => e.ev === "sample").length;
+    await waitFor(async () => (await events(page)).filter((e) => e.ev === "sample").length >= seen + 2, 5000, "samples while paused");
+    assert.equal(await page.evaluate(() => window.sbcmon.state.charts.cpu.u.data[0].length), frozen, "paused chart did not move");
+    await page.click("#pause");
+    assert.equal(await status(page), "live");
+    assert.ok(await page.evaluate(() => window.sbcmon.state.charts.cpu.u.data[0].length) > frozen, "resumed chart caught up");
     assert.deepEqual(page.errors, []);
     await page.context().close();
   });

@@ -47,10 +47,12 @@ socket.on('connect', () => {
   // Backfill what we missed while away; the server acks with t > since only.
   const s = state.store;
   if (s && s.lastT !== null) {
-    socket.timeout(8000).emit('history', { since: s.lastT }, (err, h) => {
-      if (err || !state.store) return;
+    const since = s.lastT;
+    socket.timeout(8000).emit('history', { since }, (err, h) => {
+      if (err || !state.store) { note('backfill-failed', { since, err: String(err) }); return; }
       const n = state.store.addHistory(h);
-      note('backfill', { n });
+      const t = (h && h.t) || [];
+      note('backfill', { since, n, len: t.length, first: t.length ? t[0] : null });
       if (n) redraw();
     });
   }
@@ -145,7 +147,7 @@ function renderTiles(s) {
   // CPU
   $('cpu-total').textContent = F.pct(s.total);
   const freqs = (s.freq_mhz || []).filter((f) => f != null);
-  $('cpu-freq').textContent = freqs.length ? F.mhz(Math.max(...freqs)) : '';
+  $('cpu-freq').textContent = freqs.length ? '· ' + F.mhz(Math.max(...freqs)) : '';
   meter($('cpu-bar'), s.total / 100, s.total > 90 ? 'crit' : s.total > 70 ? 'warn' : 'ok');
   const cores = $('cores').children;
   (s.cpu || []).forEach((v, i) => {
@@ -163,7 +165,7 @@ function renderTiles(s) {
     meter($('mem-bar'), frac, frac > 0.9 ? 'crit' : frac > 0.75 ? 'warn' : 'ok');
   }
   $('swap-sub').textContent = s.swap && s.swap.total
-    ? `swap ${F.bytes(s.swap.used)} / ${F.bytes(s.swap.total)}` : 'no swap';
+    ? `swap ${F.bytes(s.swap.used, 0)} / ${F.bytes(s.swap.total, 0)}` : 'no swap';
   // Temperature
   renderTemp(s);
   // Load, uptime
@@ -173,7 +175,7 @@ function renderTiles(s) {
   meter($('load-bar'), ld[0] / (b.cores || 1), ld[0] > b.cores ? 'crit' : ld[0] > 0.75 * b.cores ? 'warn' : 'ok');
   $('uptime').textContent = F.uptime(s.uptime);
   $('uptime-sub').textContent = s.uptime != null
-    ? 'up since ' + new Date(s.t - s.uptime * 1000).toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }) : '';
+    ? 'up since ' + new Date(s.t - s.uptime * 1000).toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false }) : '';
   // Network
   let rx = 0, tx = 0;
   for (const n of s.net || []) { rx += n.rx || 0; tx += n.tx || 0; }
@@ -349,8 +351,10 @@ function buildCharts() {
     const el = $(d.el);
     if (!d.series.length) { el.textContent = key === 'temp' ? 'No temperature sensor on this board' : ''; continue; }
     el.dataset.chart = key;
-    const u = makeChart(el, { ...d, onDraw: (pl) => note('draw', { chart: key, n: pl.data[0].length }) }, d.data());
-    state.charts[key] = { u, data: d.data, key };
+    const u = makeChart(el, { ...d, onDraw: (pl) => note('draw', { chart: key, n: pl.data[0].length }) },
+      d.data().map((a) => a.slice()));
+    // uPlot gets copies: the store's arrays change under it, and a paused chart must not.
+    state.charts[key] = { u, data: () => d.data().map((a) => a.slice()), key };
     observer.observe(el);
     state.visible.add(key);
   }
@@ -404,24 +408,26 @@ function redraw() {
   if (state.store && state.store.latest) renderTiles(state.store.latest);
 }
 
-// Smooth scrolling: redraw only as often as the window moves by about a pixel.
+// Smooth scrolling runs only while live, unpaused, in a moving window, and
+// when the person has not asked for reduced motion.
 function animating() {
   return !reduceMotion.matches && !state.paused && state.win !== 0 && state.conn === 'live';
 }
-let lastFrame = 0;
-function frame(now) {
-  requestAnimationFrame(frame);
-  if (!animating() || !state.store || document.hidden) return;
-  const cpu = state.charts.cpu;
-  const px = cpu ? cpu.u.bbox.width / devicePixelRatio : 600;
-  const every = Math.max(33, (state.win * 1000) / Math.max(px, 1) * 0.75);
-  if (now - lastFrame < every) return;
-  lastFrame = now;
-  for (const c of Object.values(state.charts)) {
-    if (!state.visible.has(c.key)) continue;
-    if (c.stale) { c.u.setData(c.data(), false); c.stale = false; }
-    scrollChart(c, true);
+// Wakes only as often as the window moves by about a pixel (a 10-minute window
+// on a phone redraws a few times a second, not sixty), then draws in a frame.
+function frame() {
+  let every = 250;
+  if (animating() && state.store && !document.hidden) {
+    const cpu = state.charts.cpu;
+    const px = cpu ? cpu.u.bbox.width / devicePixelRatio : 600;
+    every = Math.max(33, (state.win * 1000) / Math.max(px, 1) * 0.75);
+    for (const c of Object.values(state.charts)) {
+      if (!state.visible.has(c.key)) continue;
+      if (c.stale) { c.u.setData(c.data(), false); c.stale = false; }
+      scrollChart(c, true);
+    }
   }
+  setTimeout(() => requestAnimationFrame(frame), every);
 }
 requestAnimationFrame(frame);
 
