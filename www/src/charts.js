@@ -57,7 +57,7 @@ export function makeChart(el, opts, data) {
     width: Math.max(200, el.clientWidth),
     height: height(),
     pxAlign: 0,
-    cursor: { sync: { key: 'sbcmon' }, points: { size: 6 }, drag: { x: false, y: false } },
+    cursor: { sync: { key: 'sbcmon' }, y: false, points: { size: 6 }, drag: { x: false, y: false } },
     legend: { live: true },
     scales: { x: { time: true }, y: { range: opts.yRange } },
     axes: [{ ...axis(null), size: 28, values: timeTicks }, { ...axis(opts.yFmt), ...(opts.yAxis || {}) }],

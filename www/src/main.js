@@ -81,7 +81,15 @@ socket.on('history', (h) => {
 
 socket.on('sample', (s) => {
   if (!state.store) return;
-  if (!state.store.addSample(s)) return;
+  if (!state.store.addSample(s)) {
+    // A board without an RTC may step its clock back (NTP at boot): start over
+    // rather than ignore every sample until time catches up.
+    if (state.store.lastT - s.t <= 5 * state.store.period) return;
+    note('clock-reset', { from: state.store.lastT, to: s.t });
+    state.store = window.sbcmon.store = new Store(state.board);
+    state.store.addSample(s);
+    buildCharts();
+  }
   note('sample', { seq: s.seq });
   syncClock(s.t);
   renderTiles(s);
