@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace sbcmon::sampler {
 
@@ -27,7 +28,9 @@ class KeptFile {
   // Same as read() into the caller's buffer, trimmed of whitespace and NULs.
   bool read_trimmed(std::uint64_t tick, char* buf, std::size_t cap, std::string_view& out);
 
+  // The path given at construction ("" for a default-constructed, never-read file).
   const std::string& path() const { return path_; }
+  // True while a descriptor is held (a read succeeded and nothing has failed since).
   bool is_open() const { return fd_ >= 0; }
 
   static constexpr std::uint32_t kMaxBackoffTicks = 16;

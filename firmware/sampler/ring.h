@@ -21,11 +21,15 @@ class Ring {
     std::size_t second_len;
   };
 
+  // Elements the ring can hold (config::kHistoryLen for the history).
   static constexpr std::size_t capacity() { return N; }
   // Elements held, at most N.
   std::size_t size() const { return size_; }
+  // True when nothing has been pushed since construction/clear().
   bool empty() const { return size_ == 0; }
+  // True when the next push() drops the oldest element.
   bool full() const { return size_ == N; }
+  // Forgets every element (storage stays; nothing is freed).
   void clear() { head_ = size_ = 0; }
 
   // Appends a copy; when full the oldest element is dropped (the stated policy).
@@ -44,6 +48,7 @@ class Ring {
   // Newest element; the ring must not be empty.
   const T& back() const { return (*this)[size_ - 1]; }
 
+  // The contents as two runs (oldest part first) for encoders that walk raw arrays.
   Segments segments() const {
     std::size_t first_len = (head_ + size_ <= N) ? size_ : N - head_;
     return {data_.data() + head_, first_len, data_.data(), size_ - first_len};
