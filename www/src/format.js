@@ -15,7 +15,7 @@ export function bytes(v, digits = 1) {
   const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let i = 0;
   while (Math.abs(v) >= 1024 && i < u.length - 1) { v /= 1024; i++; }
-  return (i === 0 ? Math.round(v) : v.toFixed(v >= 100 ? 0 : digits)) + ' ' + u[i];
+  return (i === 0 ? Math.round(v) : v.toFixed(v >= 100 ? 0 : digits)) + '\u00a0' + u[i];
 }
 
 /** Bytes per second → "1.2 MB/s" (decimal units, as network rates are quoted). */
@@ -24,13 +24,13 @@ export function rate(v) {
   const u = ['B/s', 'kB/s', 'MB/s', 'GB/s'];
   let i = 0;
   while (Math.abs(v) >= 1000 && i < u.length - 1) { v /= 1000; i++; }
-  return (i === 0 ? Math.round(v) : v.toFixed(v >= 100 ? 0 : 1)) + ' ' + u[i];
+  return (i === 0 ? Math.round(v) : v.toFixed(v >= 100 ? 0 : 1)) + '\u00a0' + u[i];
 }
 
 /** MHz → "1.50 GHz" or "600 MHz". */
 export function mhz(v) {
   if (v == null) return DASH;
-  return v >= 1000 ? (v / 1000).toFixed(2) + ' GHz' : Math.round(v) + ' MHz';
+  return v >= 1000 ? (v / 1000).toFixed(2) + '\u00a0GHz' : Math.round(v) + '\u00a0MHz';
 }
 
 /** Seconds → "3d 4h", "4h 12m", "12m 03s". */
