@@ -12,6 +12,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <utility>
@@ -42,6 +44,8 @@ constexpr std::uint32_t kIndexBits = 12;  // up to 4096 sessions (Kconfig range)
 constexpr std::uint32_t kIndexMask = (1u << kIndexBits) - 1;
 static_assert(config::kMaxSessions <= (1u << kIndexBits), "session index does not fit the handle");
 
+constexpr std::size_t kMaxPacketsPerPoll = 16;
+
 constexpr std::string_view kSocketIoPath = "/socket.io/";
 constexpr std::string_view kEchoPath = "/engine.io/";
 
@@ -60,11 +64,8 @@ struct Conn {
   std::uint32_t session;  // handle of the session this connection serves
   bool has_session;
   bool close_me;          // websocket: send a close frame at the next writeable
-  bool ws_new_session;    // websocket handshake without sid
-  bool ws_reject;         // websocket for a session that cannot take it: close at once
   bool pending_close;     // held poll of a closed session: answer with a close packet
-  std::uint8_t protocol;  // 3 or 4, for websocket handshakes
-  bool b64;
+  std::uint8_t protocol;  // 3 or 4: framing of the pending close packet
 };
 
 struct Outgoing {
@@ -111,9 +112,23 @@ std::string_view header(lws* wsi, lws_token_indexes token, char* buf, int cap) {
   return {buf, static_cast<std::size_t>(n)};
 }
 
-// The request's query string with its '&'-joined arguments ("" if none).
+// The request's query string, its arguments joined by '&' ("" if none). lws
+// keeps each argument as a separate fragment of WSI_TOKEN_HTTP_URI_ARGS.
 std::string_view query_of(lws* wsi, char* buf, int cap) {
-  return header(wsi, WSI_TOKEN_HTTP_URI_ARGS, buf, cap);
+  int used = 0;
+  for (int frag = 0; frag < 32; ++frag) {
+    if (used > 0) {
+      if (used + 1 >= cap) break;
+      buf[used++] = '&';
+    }
+    const int n = lws_hdr_copy_fragment(wsi, buf + used, cap - used, WSI_TOKEN_HTTP_URI_ARGS, frag);
+    if (n < 0) {
+      if (used > 0) --used;  // drop the separator added for a missing fragment
+      break;
+    }
+    used += n;
+  }
+  return {buf, static_cast<std::size_t>(used)};
 }
 
 bool accepts_gzip(std::string_view accept_encoding) {
@@ -378,11 +393,15 @@ struct Server::Impl final : socketio::EngineLink {
                    body);
   }
 
-  // Builds a polling payload from the whole queue into `tx` (after LWS_PRE).
+  // Builds a polling payload from the head of the queue into `tx` (after
+  // LWS_PRE). At most kMaxPacketsPerPoll packets: python-engineio rejects a
+  // payload with more than 16 and drops the connection; the rest go in the next poll.
   void build_payload(Session& s) {
     tx.assign(LWS_PRE, '\0');
     bool first = true;
-    while (s.count > 0) {
+    for (std::size_t n = 0; s.count > 0 && n < kMaxPacketsPerPoll &&
+                            tx.size() < LWS_PRE + cfg.max_payload;
+         ++n) {
       Outgoing out = pop(s);
       const std::string_view data = out.data ? std::string_view(*out.data) : std::string_view();
       eio::append_payload_packet(tx, s.protocol, out.type, out.binary, data, first);
@@ -410,9 +429,9 @@ struct Server::Impl final : socketio::EngineLink {
     char qbuf[512];
     const std::string_view qs = query_of(wsi, qbuf, sizeof(qbuf));
     const eio::Query q = eio::parse_query(qs);
-    if (!q.transport || *q.transport != eio::Transport::kPolling) {
-      return respond_error(wsi, eio::ErrorCode::kUnknownTransport);
-    }
+    if (!q.transport) return respond_error(wsi, eio::ErrorCode::kUnknownTransport);
+    // A websocket handshake that arrived without the Upgrade header.
+    if (*q.transport != eio::Transport::kPolling) return respond_error(wsi, eio::ErrorCode::kBadRequest);
     if (q.sid.empty()) {
       if (method != Method::kGet) return respond_error(wsi, eio::ErrorCode::kBadHandshakeMethod);
       if (!q.protocol) return respond_error(wsi, eio::ErrorCode::kUnsupportedProtocolVersion);
@@ -510,40 +529,47 @@ struct Server::Impl final : socketio::EngineLink {
   }
 
   // ---- websocket ---------------------------------------------------------------
-  // Validates a websocket handshake; on refusal writes the HTTP error and returns >0.
-  int confirm_upgrade(lws* wsi, Conn* c) {
+  struct WsTarget {
+    Endpoint endpoint = Endpoint::kSocketIo;
+    eio::Query query;
+  };
+
+  // Reads the path and query of a websocket handshake (headers still attached).
+  // Returns 0 when acceptable, else the HTTP status to refuse with and `code`.
+  unsigned ws_target(lws* wsi, char* qbuf, int qcap, WsTarget& t, eio::ErrorCode& code) {
     char path[64];
     const std::string_view uri = header(wsi, WSI_TOKEN_GET_URI, path, sizeof(path));
-    Endpoint endpoint = Endpoint::kSocketIo;
     if (uri == kSocketIoPath || uri == "/socket.io") {
-      endpoint = Endpoint::kSocketIo;
+      t.endpoint = Endpoint::kSocketIo;
     } else if (cfg.engine_echo && (uri == kEchoPath || uri == "/engine.io")) {
-      endpoint = Endpoint::kEcho;
+      t.endpoint = Endpoint::kEcho;
     } else {
-      return reject(wsi, HTTP_STATUS_NOT_FOUND, "Not Found");
+      return HTTP_STATUS_NOT_FOUND;
     }
-    char qbuf[512];
-    const eio::Query q = eio::parse_query(query_of(wsi, qbuf, sizeof(qbuf)));
+    t.query = eio::parse_query(query_of(wsi, qbuf, qcap));
+    const eio::Query& q = t.query;
+    code = eio::ErrorCode::kBadRequest;
     if (!q.transport || *q.transport != eio::Transport::kWebSocket) {
-      return reject_code(wsi, eio::ErrorCode::kUnknownTransport);
-    }
-    *c = Conn{};
-    c->endpoint = endpoint;
-    c->role = Role::kWebSocket;
-    if (q.sid.empty()) {
-      if (!q.protocol) return reject_code(wsi, eio::ErrorCode::kUnsupportedProtocolVersion);
-      c->ws_new_session = true;
-      c->protocol = static_cast<std::uint8_t>(*q.protocol);
-      c->b64 = q.b64;
+      code = eio::ErrorCode::kUnknownTransport;
+    } else if (q.sid.empty() && !q.protocol) {
+      code = eio::ErrorCode::kUnsupportedProtocolVersion;
+    } else if (!q.sid.empty() && find_sid(q.sid, t.endpoint) == nullptr) {
+      code = eio::ErrorCode::kUnknownSid;
+    } else {
       return 0;
     }
-    Session* s = find_sid(q.sid, endpoint);
-    if (s == nullptr) return reject_code(wsi, eio::ErrorCode::kUnknownSid);
-    c->session = handle_of(*s);
-    c->has_session = true;
-    // A second websocket for a session is accepted and then closed at once,
-    // as the reference server does.
-    c->ws_reject = s->websocket || s->ws != nullptr;
+    return static_cast<unsigned>(eio::error_http_status(code));
+  }
+
+  // Validates a websocket handshake; on refusal writes the HTTP error and returns >0.
+  // lws gives no per-connection data here, so nothing is stored yet.
+  int confirm_upgrade(lws* wsi) {
+    char qbuf[512];
+    WsTarget t;
+    eio::ErrorCode code = eio::ErrorCode::kBadRequest;
+    const unsigned status = ws_target(wsi, qbuf, sizeof(qbuf), t, code);
+    if (status == HTTP_STATUS_NOT_FOUND) return reject(wsi, status, "Not Found");
+    if (status != 0) return reject_code(wsi, code);
     return 0;
   }
 
@@ -571,8 +597,20 @@ struct Server::Impl final : socketio::EngineLink {
   }
 
   int on_ws_established(lws* wsi, Conn* c) {
-    if (c->ws_new_session) {
-      Session* s = create_session(static_cast<eio::Protocol>(c->protocol), c->endpoint);
+    char qbuf[512];
+    WsTarget t;
+    eio::ErrorCode code = eio::ErrorCode::kBadRequest;
+    const bool ok = ws_target(wsi, qbuf, sizeof(qbuf), t, code) == 0;
+    *c = Conn{};
+    c->role = Role::kWebSocket;
+    c->endpoint = t.endpoint;
+    if (!ok) {
+      c->close_me = true;
+      lws_callback_on_writable(wsi);
+      return 0;
+    }
+    if (t.query.sid.empty()) {
+      Session* s = create_session(*t.query.protocol, t.endpoint);
       if (s == nullptr) {
         c->close_me = true;
         lws_callback_on_writable(wsi);
@@ -585,16 +623,19 @@ struct Server::Impl final : socketio::EngineLink {
       auto open = std::make_shared<const std::string>(eio::open_json(
           eio::view(s->sid), false, cfg.ping_interval_ms, cfg.ping_timeout_ms, cfg.max_payload));
       enqueue(*s, eio::PacketType::kOpen, std::move(open), false);
-      if (c->endpoint == Endpoint::kSocketIo) sio->on_open(c->session, s->protocol, monotonic_ms());
+      if (t.endpoint == Endpoint::kSocketIo) sio->on_open(c->session, s->protocol, monotonic_ms());
       return 0;
     }
-    Session* s = c->has_session ? lookup(c->session) : nullptr;
-    if (s == nullptr || c->ws_reject) {
-      c->has_session = false;
+    Session* s = find_sid(t.query.sid, t.endpoint);
+    // A second websocket for a session is accepted and then closed at once, as
+    // the reference server does.
+    if (s == nullptr || s->websocket || s->ws != nullptr) {
       c->close_me = true;
       lws_callback_on_writable(wsi);
       return 0;
     }
+    c->session = handle_of(*s);
+    c->has_session = true;
     s->ws = wsi;  // the probe: the session stays on polling until "5"
     return 0;
   }
@@ -844,9 +885,18 @@ struct Server::Impl final : socketio::EngineLink {
         }
         return self->on_post_complete(wsi, c);
       case LWS_CALLBACK_HTTP_WRITEABLE: {
-        if (c->role != Role::kPollGet || !c->has_session) return 0;
-        Session* s = self->lookup(c->session);
+        if (c->role != Role::kPollGet) return 0;
+        if (c->pending_close) {
+          c->pending_close = false;
+          c->role = Role::kNone;
+          std::string body;
+          eio::append_payload_packet(body, static_cast<eio::Protocol>(c->protocol),
+                                     eio::PacketType::kClose, false, {}, true);
+          return self->respond(wsi, HTTP_STATUS_OK, "text/plain; charset=UTF-8", body);
+        }
+        Session* s = c->has_session ? self->lookup(c->session) : nullptr;
         if (s == nullptr || s->get != wsi) return 0;
+        if (s->upgrading || s->websocket) return self->answer_poll(wsi, *s, true);
         if (s->count == 0) return 0;
         return self->answer_poll(wsi, *s, false);
       }
@@ -855,7 +905,7 @@ struct Server::Impl final : socketio::EngineLink {
         return 0;
       case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
         if (std::strcmp(static_cast<const char*>(in), "websocket") != 0) return -1;
-        return self->confirm_upgrade(wsi, c);
+        return self->confirm_upgrade(wsi);
       case LWS_CALLBACK_ESTABLISHED:
         return self->on_ws_established(wsi, c);
       case LWS_CALLBACK_RECEIVE:
