@@ -66,6 +66,12 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "sbcmon: %s\n", error.c_str());
       return 1;
     }
+    const std::string host = opts.bind.empty() || opts.bind == "0.0.0.0" || opts.bind == "::"
+                                 ? "127.0.0.1"
+                                 : opts.bind;
+    std::fprintf(stderr, "sbcmon %s: serving http://%s:%d/ (%s), sampling every %u ms\n",
+                 SBCMON_VERSION, host.find(':') != std::string::npos ? ("[" + host + "]").c_str() : host.c_str(),
+                 opts.port, opts.bind.empty() ? "every address" : opts.bind.c_str(), opts.interval_ms);
     const int rc = server.run();
     std::fprintf(stderr, "sbcmon: stopped\n");
     return rc;

@@ -1,0 +1,139 @@
+// Sampler -> ring -> Socket.IO glue. Runs entirely on the lws loop.
+#include "app/monitor.h"
+
+#include <cJSON.h>
+
+#include <cmath>
+#include <limits>
+
+#include "sampler/json.h"
+
+namespace sbcmon::app {
+namespace {
+
+// Reads `since` (ms since the epoch) from a history request's raw JSON args:
+// `{"since":123}` or a bare number. Anything else means "everything".
+std::int64_t parse_since(std::string_view args) {
+  constexpr std::int64_t kAll = std::numeric_limits<std::int64_t>::min();
+  if (args.empty() || args.size() > 256) return kAll;
+  const std::string text(args);  // cJSON wants a terminated string; small and rare
+  cJSON* root = cJSON_ParseWithLength(text.c_str(), text.size());
+  if (root == nullptr) return kAll;
+  const cJSON* v = cJSON_IsObject(root) ? cJSON_GetObjectItemCaseSensitive(root, "since") : root;
+  std::int64_t since = kAll;
+  if (cJSON_IsNumber(v) && std::isfinite(v->valuedouble) && v->valuedouble >= 0 &&
+      v->valuedouble < 9e15) {
+    since = static_cast<std::int64_t>(v->valuedouble);
+  }
+  cJSON_Delete(root);
+  return since;
+}
+
+}  // namespace
+
+Monitor::Monitor(net::Server& server, const Options& opts)
+    : server_(server), opts_(opts), history_(std::make_unique<History>()) {
+  sampler_.emplace(opts.proc_root, opts.sys_root);
+  // A full history is the largest message; reserve once so ticks do not allocate here.
+  json_.reserve(64 * 1024);
+}
+
+Monitor::~Monitor() = default;
+
+bool Monitor::start(std::string& error) {
+  socketio::Server& sio = server_.sio();
+
+  socketio::NamespaceHandlers root;
+  root.authorize = [](socketio::SocketId, std::string_view) { return true; };
+  root.on_connect = [this](socketio::SocketId s, std::string_view) { on_connect(s); };
+  root.on_event = [this](const socketio::Event& e) { on_event(e); };
+  const auto root_nsp = sio.add_namespace("/", std::move(root));
+
+  // The Flask-SocketIO tutorial's namespace: pages written for it only listen.
+  socketio::NamespaceHandlers seed;
+  seed.authorize = [](socketio::SocketId, std::string_view) { return true; };
+  const auto seed_nsp = sio.add_namespace("/test", std::move(seed));
+  if (!root_nsp || !seed_nsp) {
+    error = "cannot register the Socket.IO namespaces";
+    return false;
+  }
+  root_nsp_ = *root_nsp;
+  seed_nsp_ = *seed_nsp;
+
+  server_.add_route("/healthz", [this](std::string_view, std::string& body, std::string& type) {
+    type = "application/json";
+    body = "{\"status\":\"ok\",\"samples\":" + std::to_string(history_->size()) + "}";
+    return 200;
+  });
+  server_.add_route("/api/v1/history", [this](std::string_view query, std::string& body,
+                                              std::string& type) {
+    std::int64_t since = std::numeric_limits<std::int64_t>::min();
+    const auto pos = query.find("since=");
+    if (pos != std::string_view::npos && (pos == 0 || query[pos - 1] == '&')) {
+      since = parse_since(query.substr(pos + 6, query.find('&', pos) - pos - 6));
+    }
+    json_.clear();
+    encode_history(since);
+    body = json_;
+    type = "application/json";
+    return 200;
+  });
+
+  sampler_->sample(current_);  // the baseline: CPU figures need a previous reading
+  announced_ifaces_ = sampler_->board().nifaces;
+  server_.every(opts_.interval_ms, [this] { tick(); });
+  return true;
+}
+
+void Monitor::tick() {
+  sampler_->sample(current_);
+  history_->push(current_);
+  socketio::Server& sio = server_.sio();
+  const sampler::BoardInfo& board = sampler_->board();
+  if (board.nifaces != announced_ifaces_) {
+    // A new network interface: pages need its name before its figures.
+    announced_ifaces_ = board.nifaces;
+    json_.clear();
+    sampler::encode_board(board, opts_.interval_ms, History::capacity(), json_);
+    sio.broadcast(root_nsp_, "board", json_);
+  }
+  if (sio.connected(root_nsp_) > 0) {
+    json_.clear();
+    sampler::encode_sample(current_, board, json_);
+    sio.broadcast(root_nsp_, "sample", json_);
+  }
+  ++seed_count_;
+  if (sio.connected(seed_nsp_) > 0) {
+    json_.clear();
+    sampler::encode_seed(current_, seed_count_, json_);
+    sio.broadcast(seed_nsp_, "server_response", json_);
+  }
+}
+
+void Monitor::encode_history(std::int64_t since_ms) {
+  sampler::encode_history(*history_, sampler_->board(), opts_.interval_ms, since_ms, json_);
+}
+
+void Monitor::on_connect(socketio::SocketId socket) {
+  socketio::Server& sio = server_.sio();
+  json_.clear();
+  sampler::encode_board(sampler_->board(), opts_.interval_ms, History::capacity(), json_);
+  sio.emit(socket, "board", json_);
+  json_.clear();
+  encode_history(std::numeric_limits<std::int64_t>::min());
+  sio.emit(socket, "history", json_);
+}
+
+void Monitor::on_event(const socketio::Event& event) {
+  if (event.name != "history") return;  // the page sends nothing else
+  json_.clear();
+  encode_history(parse_since(event.args));
+  socketio::Server& sio = server_.sio();
+  if (event.ack_id) {
+    sio.ack(event.socket, *event.ack_id, json_);
+  } else {
+    sio.emit(event.socket, "history", json_);
+  }
+}
+
+}  // namespace sbcmon::app

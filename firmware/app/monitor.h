@@ -1,0 +1,53 @@
+// The monitor: samples the board on the loop's timer into the history ring and
+// serves it over Socket.IO ("/" for the page, "/test" for the seed tutorial's page)
+// and plain HTTP (/api/v1/history, /healthz).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "app/cli.h"
+#include "config/config.h"
+#include "net/server.h"
+#include "sampler/ring.h"
+#include "sampler/sample.h"
+#include "sampler/sampler.h"
+
+namespace sbcmon::app {
+
+class Monitor {
+ public:
+  using History = sampler::Ring<sampler::Sample, config::kHistoryLen>;
+
+  // Opens the /proc and /sys files under the roots given in `opts`; no I/O to the network.
+  Monitor(net::Server& server, const Options& opts);
+  ~Monitor();
+  Monitor(const Monitor&) = delete;
+  Monitor& operator=(const Monitor&) = delete;
+
+  // Registers the namespaces and routes, takes the baseline reading and starts
+  // the sample timer. False with `error` set if a namespace cannot be registered.
+  bool start(std::string& error);
+
+ private:
+  void tick();
+  void on_connect(socketio::SocketId socket);
+  void on_event(const socketio::Event& event);
+  // Appends the history of samples newer than `since_ms` to json_.
+  void encode_history(std::int64_t since_ms);
+
+  net::Server& server_;
+  Options opts_;
+  std::optional<sampler::Sampler> sampler_;
+  std::unique_ptr<History> history_;  // one allocation at start-up, ~kHistoryLen samples
+  sampler::Sample current_{};
+  std::string json_;
+  std::uint16_t root_nsp_ = 0;
+  std::uint16_t seed_nsp_ = 0;
+  std::uint64_t seed_count_ = 0;
+  std::size_t announced_ifaces_ = 0;
+};
+
+}  // namespace sbcmon::app
