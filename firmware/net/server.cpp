@@ -174,6 +174,7 @@ struct Server::Impl final : socketio::EngineLink {
   std::vector<lws_protocols> protocols;
   std::vector<Session> sessions;
   std::size_t live_sessions = 0;
+  Stats stats;
   eio::SidGenerator sids;
   std::unique_ptr<socketio::Server> sio;
   std::vector<std::pair<std::string, RouteHandler>> routes;
@@ -228,6 +229,8 @@ struct Server::Impl final : socketio::EngineLink {
       s.rx.clear();
       s.body.clear();
       ++live_sessions;
+      ++stats.sessions_opened;
+      stats.sessions_open = live_sessions;
       ensure_sweep();
       return &s;
     }
@@ -240,6 +243,7 @@ struct Server::Impl final : socketio::EngineLink {
   bool enqueue(Session& s, eio::PacketType type, Buffer data, bool binary) {
     const std::size_t size = data ? data->size() : 0;
     if (s.count >= s.queue.size() || s.queued_bytes + size > 4 * cfg.max_payload + 65536) {
+      ++stats.sessions_dropped;
       close_session(s);
       return false;
     }
@@ -248,6 +252,7 @@ struct Server::Impl final : socketio::EngineLink {
     out.binary = binary;
     out.data = std::move(data);
     ++s.count;
+    ++stats.packets_queued;
     s.queued_bytes += size;
     kick(s);
     return true;
@@ -289,6 +294,7 @@ struct Server::Impl final : socketio::EngineLink {
     s.body.clear();
     s.body.shrink_to_fit();
     --live_sessions;
+    stats.sessions_open = live_sessions;
     if (get != nullptr) {
       // Answer the held poll with a close packet so the client learns at once.
       auto* c = static_cast<Conn*>(lws_wsi_user(get));
@@ -437,6 +443,7 @@ struct Server::Impl final : socketio::EngineLink {
       if (!q.protocol) return respond_error(wsi, eio::ErrorCode::kUnsupportedProtocolVersion);
       Session* s = create_session(*q.protocol, endpoint);
       if (s == nullptr) {
+        ++stats.sessions_refused;
         return respond(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, "application/json",
                        R"({"code":3,"message":"Server full"})");
       }
@@ -612,6 +619,7 @@ struct Server::Impl final : socketio::EngineLink {
     if (t.query.sid.empty()) {
       Session* s = create_session(*t.query.protocol, t.endpoint);
       if (s == nullptr) {
+        ++stats.sessions_refused;
         c->close_me = true;
         lws_callback_on_writable(wsi);
         return 0;
@@ -865,6 +873,7 @@ struct Server::Impl final : socketio::EngineLink {
       case LWS_CALLBACK_HTTP: {
         const std::string_view path(static_cast<const char*>(in), len);
         const Method method = method_of(wsi);
+        ++self->stats.http_requests;
         c->role = Role::kNone;
         c->has_session = false;
         c->pending_close = false;
@@ -931,6 +940,8 @@ Server::~Server() {
 }
 
 std::uint64_t Server::now_ms() { return monotonic_ms(); }
+
+const Stats& Server::stats() const { return impl_->stats; }
 
 socketio::Server& Server::sio() { return *impl_->sio; }
 

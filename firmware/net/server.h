@@ -29,6 +29,16 @@ struct ServerConfig {
 using RouteHandler = std::function<int(std::string_view query, std::string& body,
                                        std::string& content_type)>;
 
+// Counters for /metrics; all monotonic except sessions_open.
+struct Stats {
+  std::uint64_t sessions_opened = 0;     // Engine.IO sessions ever opened
+  std::size_t sessions_open = 0;         // open now
+  std::uint64_t sessions_refused = 0;    // handshakes refused because the table was full
+  std::uint64_t sessions_dropped = 0;    // closed for falling behind (queue over its cap)
+  std::uint64_t packets_queued = 0;      // Engine.IO packets queued to clients
+  std::uint64_t http_requests = 0;       // HTTP requests answered or held
+};
+
 class Server {
  public:
   Server();
@@ -52,6 +62,9 @@ class Server {
 
   // Runs the loop until SIGINT/SIGTERM. Returns the process exit code (0 on a clean stop).
   int run();
+
+  // Counters since start().
+  const Stats& stats() const;
 
   // Milliseconds on CLOCK_MONOTONIC.
   static std::uint64_t now_ms();
