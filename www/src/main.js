@@ -383,7 +383,10 @@ function xWindow(smooth) {
     max = Math.min(last + s.period / 1000, (Date.now() - state.clockOffset - s.period) / 1000);
     max = Math.max(max, last - s.period / 1000);
   }
-  const min = state.win ? max - state.win : Math.min(ts[0], max - 10);
+  // Until the history fills the window, show what there is (at least 20
+  // periods) rather than a mostly empty chart.
+  const first = Math.min(ts[0], max - 20 * s.period / 1000);
+  const min = state.win ? Math.max(max - state.win, first) : first;
   return [min, max];
 }
 
