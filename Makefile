@@ -27,7 +27,7 @@ TOOLCHAIN_ARMHF   := $(CURDIR)/toolchains/arm-linux-gnueabihf.cmake
 SYSROOT_AARCH64   ?= $(CURDIR)/build/sysroot-arm64
 SYSROOT_ARMHF     ?= $(CURDIR)/build/sysroot-armhf
 
-.PHONY: all build run test bench deps deps-run deps-test menuconfig savedefconfig clean distclean www-dist help
+.PHONY: all build run test bench deps deps-run deps-test menuconfig savedefconfig clean distclean www-dist deb help
 
 all: build
 
@@ -86,6 +86,10 @@ bench: deps-test
 
 www-dist: deps-run
 	scripts/www-dist.sh
+
+# .debs for host, rpi4 (arm64) and beaglebone-black (armhf) in build/deb/
+deb: deps-test
+	packaging/deb/make-debs.sh $(DEB_BOARDS)
 
 clean:
 	rm -rf build
