@@ -4,14 +4,12 @@ import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { io } from "socket.io-client";
 import {
   skipReason, startSbcmon, launchBrowser, openPage, waitFor, sleep, fixtureCopy, screenshotDir,
 } from "./lib.mjs";
 
 const skip = skipReason() ?? false;
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
 // The page's own event log (window.sbcmon.log): board, history, draw, sample, ...
 const events = (page) => page.evaluate(() => window.sbcmon.log.map((e) => ({ ...e })));
@@ -154,10 +152,6 @@ describe("page on the host's own /proc and /sys", { skip }, () => {
       await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
       assert.deepEqual(page.errors, [], name);
       await page.context().close();
-    }
-    // The README's picture, refreshed by the test run (commit it when it looks right).
-    if (process.env.SBCMON_UPDATE_README_SHOT) {
-      fs.copyFileSync(path.join(dir, "desktop-light.png"), path.join(REPO, "docs/screenshots/desktop.png"));
     }
   });
 });
