@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <string_view>
 
 #include "config/config.h"
@@ -42,6 +43,8 @@ Options default_options() {
   o.ping_timeout_ms = config::kPingTimeoutMs;
   o.max_payload = config::kMaxPayload;
   o.connect_timeout_ms = config::kConnectTimeoutMs;
+  o.max_sessions = config::kMaxSessions;
+  o.handshakes_per_s = 20;
   return o;
 }
 
@@ -84,6 +87,12 @@ std::string usage() {
          std::to_string(config::kPingTimeoutMs) + "ms)\n"
          "  --max-payload BYTES   largest message accepted (default " +
          std::to_string(config::kMaxPayload) + ")\n"
+         "  --config FILE         read options from FILE (key = value; flags override)\n"
+         "  --user NAME           drop to this user after binding (when started as root)\n"
+         "  --token-file FILE     require the access token in FILE from every client\n"
+         "  --allow-origin URL    also accept pages from this origin (repeatable)\n"
+         "  --max-sessions N      concurrent Engine.IO sessions (1.." + std::to_string(config::kMaxSessions) + ")\n"
+         "  --handshakes-per-s N  new sessions per second per client address (0 = no limit)\n"
          "  --conformance         serve only socket.io's conformance-test endpoints\n"
          "  --version             print the version and build configuration\n"
          "  --help                print this help\n";
@@ -120,9 +129,10 @@ ParseResult parse_args(int argc, const char* const* argv, Options& opts) {
       if (auto r = flag_only(opts.conformance); r.status != ParseStatus::kOk) return r;
       continue;
     }
-    static const char* const kValued[] = {"--port", "--bind", "--interval", "--proc-root",
-                                          "--sys-root", "--ping-interval", "--ping-timeout",
-                                          "--max-payload"};
+    static const char* const kValued[] = {
+        "--port",        "--bind",       "--interval",     "--proc-root",    "--sys-root",
+        "--ping-interval", "--ping-timeout", "--max-payload", "--config",     "--user",
+        "--token-file",  "--allow-origin", "--max-sessions", "--handshakes-per-s"};
     bool known = false;
     for (const char* k : kValued) known = known || arg == k;
     if (!known) return fail("unknown option '" + arg + "' (see --help)");
@@ -149,6 +159,27 @@ ParseResult parse_args(int argc, const char* const* argv, Options& opts) {
         return fail(range_error(arg, value, 100, 600000, "ms"));
       (arg == "--ping-interval" ? opts.ping_interval_ms : opts.ping_timeout_ms) =
           static_cast<std::uint32_t>(n);
+    } else if (arg == "--config") {
+      if (value.empty()) return fail("--config needs a file");
+      opts.config_file = value;
+    } else if (arg == "--user") {
+      if (value.empty() || value.size() > 32) return fail("invalid value '" + value + "' for --user");
+      opts.user = value;
+    } else if (arg == "--token-file") {
+      if (value.empty()) return fail("--token-file needs a file");
+      opts.token_file = value;
+    } else if (arg == "--allow-origin") {
+      const bool scheme = value.rfind("http://", 0) == 0 || value.rfind("https://", 0) == 0;
+      if (!scheme || value.find('/', value.find("//") + 2) != std::string::npos || opts.allow_origins.size() >= 16)
+        return fail("invalid value '" + value + "' for --allow-origin: expected e.g. http://host:port");
+      opts.allow_origins.push_back(value);
+    } else if (arg == "--max-sessions") {
+      if (!parse_uint(value, n) || n < 1 || n > config::kMaxSessions)
+        return fail(range_error(arg, value, 1, config::kMaxSessions, ""));
+      opts.max_sessions = static_cast<std::size_t>(n);
+    } else if (arg == "--handshakes-per-s") {
+      if (!parse_uint(value, n) || n > 100000) return fail(range_error(arg, value, 0, 100000, ""));
+      opts.handshakes_per_s = static_cast<std::uint32_t>(n);
     } else if (arg == "--max-payload") {
       if (!parse_uint(value, n) || n < 1024 || n > 100000000)
         return fail(range_error(arg, value, 1024, 100000000, "bytes"));
@@ -156,6 +187,58 @@ ParseResult parse_args(int argc, const char* const* argv, Options& opts) {
     }
   }
   return {};
+}
+
+std::string find_config_flag(int argc, const char* const* argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    if (a == "--config" && i + 1 < argc) return argv[i + 1];
+    if (a.rfind("--config=", 0) == 0) return std::string(a.substr(9));
+  }
+  return {};
+}
+
+bool load_config_file(const std::string& path, Options& opts, std::string& error) {
+  std::ifstream in(path);
+  if (!in) {
+    error = path + ": " + std::strerror(errno);
+    return false;
+  }
+  std::string line;
+  int lineno = 0;
+  while (std::getline(in, line) && lineno < 10000) {
+    ++lineno;
+    const auto hash = line.find('#');
+    if (hash != std::string::npos) line.resize(hash);
+    const auto first = line.find_first_not_of(" \t\r");
+    if (first == std::string::npos) continue;
+    const auto eq = line.find('=');
+    if (eq == std::string::npos) {
+      error = path + ":" + std::to_string(lineno) + ": expected 'key = value'";
+      return false;
+    }
+    auto trim = [](std::string t) {
+      const auto b = t.find_first_not_of(" \t\r");
+      const auto e = t.find_last_not_of(" \t\r");
+      return b == std::string::npos ? std::string() : t.substr(b, e - b + 1);
+    };
+    std::string key = trim(line.substr(0, eq));
+    std::string value = trim(line.substr(eq + 1));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+    for (char& c : key) c = c == '_' ? '-' : c;
+    if (key == "config" || key == "help" || key == "version" || key == "conformance") {
+      error = path + ":" + std::to_string(lineno) + ": '" + key + "' cannot be set in a file";
+      return false;
+    }
+    const std::string flag = "--" + key + "=" + value;
+    const char* argv[] = {"sbcmon", flag.c_str()};
+    const ParseResult r = parse_args(2, argv, opts);
+    if (r.status != ParseStatus::kOk) {
+      error = path + ":" + std::to_string(lineno) + ": " + r.error;
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace sbcmon::app

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace sbcmon::app {
 
@@ -18,6 +19,12 @@ struct Options {
   std::uint32_t ping_timeout_ms;
   std::size_t max_payload;
   std::uint32_t connect_timeout_ms;
+  std::string config_file;     // --config: key = value lines, overridden by flags
+  std::string user;            // drop to this user after binding ("" = stay)
+  std::string token_file;      // shared access token ("" = no token)
+  std::vector<std::string> allow_origins;  // extra origins allowed besides same-origin
+  std::size_t max_sessions;    // <= the Kconfig table size
+  std::uint32_t handshakes_per_s;  // per client address; 0 = unlimited
   bool conformance = false;    // serve only what socket.io's conformance tests expect
   bool help = false;
   bool version = false;
@@ -36,6 +43,14 @@ struct ParseResult {
 // Parses argv into `opts` (which should start as default_options()). Accepts
 // "--flag value" and "--flag=value". On error `opts` may be partly updated.
 ParseResult parse_args(int argc, const char* const* argv, Options& opts);
+
+// Reads `key = value` lines (keys are the long flags without "--"; '#' starts a
+// comment) from `path` into `opts`. False with "path:line: what" in `error`.
+bool load_config_file(const std::string& path, Options& opts, std::string& error);
+
+// The value of --config in argv, or "" when absent (so it can be loaded before
+// the flags that override it).
+std::string find_config_flag(int argc, const char* const* argv);
 
 // Parses a duration: "500", "500ms", "2s", "1.5s" -> milliseconds. False if malformed.
 bool parse_duration_ms(const std::string& text, std::uint64_t& out_ms);

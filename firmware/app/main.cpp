@@ -1,5 +1,7 @@
 // sbcmon: parse the command line, start the server, run the loop.
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <string>
 
 #include "app/cli.h"
@@ -12,9 +14,43 @@
 #define SBCMON_HAVE_MONITOR 1
 #endif
 
+namespace {
+
+// Reads the shared token from `path`: the first line, surrounding blanks removed.
+bool read_token(const std::string& path, std::string& token, std::string& error) {
+  std::FILE* f = std::fopen(path.c_str(), "r");
+  if (f == nullptr) {
+    error = "--token-file " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  char buf[256] = {};
+  const bool got = std::fgets(buf, sizeof(buf), f) != nullptr;
+  std::fclose(f);
+  token = got ? buf : "";
+  const auto end = token.find_last_not_of(" \t\r\n");
+  token.resize(end == std::string::npos ? 0 : end + 1);
+  const auto begin = token.find_first_not_of(" \t");
+  token.erase(0, begin == std::string::npos ? token.size() : begin);
+  if (token.size() < 8) {
+    error = "--token-file " + path + ": the token must be at least 8 characters";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace sbcmon;
   app::Options opts = app::default_options();
+  const std::string config_file = app::find_config_flag(argc, argv);
+  if (!config_file.empty()) {
+    std::string error;
+    if (!app::load_config_file(config_file, opts, error)) {
+      std::fprintf(stderr, "sbcmon: %s\n", error.c_str());
+      return 2;
+    }
+  }
   const app::ParseResult parsed = app::parse_args(argc, argv, opts);
   if (parsed.status != app::ParseStatus::kOk) {
     std::fprintf(stderr, "sbcmon: %s\n", parsed.error.c_str());
@@ -31,7 +67,23 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  std::string token;
+  if (!opts.token_file.empty()) {
+    std::string error;
+    if (!read_token(opts.token_file, token, error)) {
+      std::fprintf(stderr, "sbcmon: %s\n", error.c_str());
+      return 2;
+    }
+  } else if (config::kAccessToken && !opts.conformance) {
+    std::fprintf(stderr, "sbcmon: this build requires an access token: pass --token-file FILE\n");
+    return 2;
+  }
+
   net::ServerConfig cfg;
+  cfg.token = token;
+  cfg.allow_origins = opts.allow_origins;
+  cfg.max_sessions = opts.max_sessions;
+  cfg.handshakes_per_s = opts.handshakes_per_s;
   cfg.port = opts.port;
   cfg.bind = opts.bind;
   cfg.ping_interval_ms = opts.ping_interval_ms;
@@ -46,11 +98,17 @@ int main(int argc, char** argv) {
     cfg.connect_timeout_ms = 1000;
     cfg.serve_page = false;
     cfg.engine_echo = true;
+    cfg.handshakes_per_s = 0;
   }
 
   net::Server server;
   std::string error;
   if (!server.start(cfg, error)) {
+    std::fprintf(stderr, "sbcmon: %s\n", error.c_str());
+    return 1;
+  }
+  // The port is bound: root is no longer needed for anything.
+  if (!net::Server::drop_privileges(opts.user, error)) {
     std::fprintf(stderr, "sbcmon: %s\n", error.c_str());
     return 1;
   }

@@ -5,11 +5,15 @@
 
 #include <arpa/inet.h>
 #include <libwebsockets.h>
+#include <grp.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -152,6 +156,22 @@ bool accepts_gzip(std::string_view accept_encoding) {
   return false;
 }
 
+// `in` as a gzip member into `out` (replaced). False if zlib fails; `out` is then junk.
+bool gzip(std::string_view in, std::string& out) {
+  z_stream z{};
+  // 15 + 16: a gzip wrapper, as Content-Encoding: gzip means; level 6 is zlib's default.
+  if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return false;
+  out.resize(deflateBound(&z, static_cast<uLong>(in.size())));
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return rc == Z_STREAM_END;
+}
+
 std::uint64_t monotonic_ms() {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -177,7 +197,22 @@ struct Server::Impl final : socketio::EngineLink {
   Stats stats;
   eio::SidGenerator sids;
   std::unique_ptr<socketio::Server> sio;
-  std::vector<std::pair<std::string, RouteHandler>> routes;
+  struct Route {
+    std::string path;
+    RouteHandler handler;
+    bool needs_token;
+  };
+  std::vector<Route> routes;
+
+  // Handshake rate limiting: a small table of client addresses with a token
+  // bucket each; the least recently seen entry is reused when full.
+  struct RateEntry {
+    char addr[48] = {};
+    std::uint64_t window_start_ms = 0;
+    std::uint32_t count = 0;
+    std::uint64_t last_ms = 0;
+  };
+  std::array<RateEntry, 64> rate{};
 
   Timer tick_timer{};
   Timer sweep_timer{};
@@ -213,6 +248,7 @@ struct Server::Impl final : socketio::EngineLink {
   }
 
   Session* create_session(eio::Protocol protocol, Endpoint endpoint) {
+    if (live_sessions >= cfg.max_sessions) return nullptr;
     for (Session& s : sessions) {
       if (s.used) continue;
       if (!sids.next(s.sid)) return nullptr;
@@ -366,7 +402,8 @@ struct Server::Impl final : socketio::EngineLink {
   // ---- HTTP responses ------------------------------------------------------------
   // Writes a complete response; returns what the lws callback should return.
   int respond(lws* wsi, unsigned status, const char* content_type, std::string_view body,
-              bool head_only = false, const char* extra = nullptr) {
+              bool head_only = false, const char* extra = nullptr,
+              const char* content_encoding = nullptr) {
     unsigned char hdr[LWS_PRE + 2048];
     unsigned char* start = hdr + LWS_PRE;
     unsigned char* p = start;
@@ -376,6 +413,10 @@ struct Server::Impl final : socketio::EngineLink {
     if (add_header(wsi, "cache-control:", "no-store", &p, end) != 0) return -1;
     if (extra != nullptr && add_header(wsi, "access-control-allow-origin:", extra, &p, end) != 0)
       return -1;
+    if (content_encoding != nullptr &&
+        (add_header(wsi, "content-encoding:", content_encoding, &p, end) != 0 ||
+         add_header(wsi, "vary:", "Accept-Encoding", &p, end) != 0))
+      return -1;
     if (lws_finalize_write_http_header(wsi, start, &p, end) != 0) return -1;
     if (!head_only && !body.empty()) {
       tx.assign(LWS_PRE, '\0');
@@ -384,6 +425,21 @@ struct Server::Impl final : socketio::EngineLink {
       if (lws_write(wsi, data, body.size(), LWS_WRITE_HTTP_FINAL) < 0) return -1;
     }
     return lws_http_transaction_completed(wsi) != 0 ? -1 : 0;
+  }
+
+  // A route's reply, gzipped when the client takes gzip (Prometheus does) and the body is
+  // big enough to gain from it; /metrics shrinks about 5x.
+  int respond_route(lws* wsi, unsigned status, const char* content_type, std::string_view body,
+                    bool head_only) {
+    constexpr std::size_t kGzipMin = 1024;
+    char buf[256];
+    std::string zipped;
+    if (body.size() >= kGzipMin &&
+        accepts_gzip(header(wsi, WSI_TOKEN_HTTP_ACCEPT_ENCODING, buf, sizeof(buf))) &&
+        gzip(body, zipped)) {
+      return respond(wsi, status, content_type, zipped, head_only, nullptr, "gzip");
+    }
+    return respond(wsi, status, content_type, body, head_only);
   }
 
   static int add_header(lws* wsi, const char* name, const char* value, unsigned char** p,
@@ -430,17 +486,89 @@ struct Server::Impl final : socketio::EngineLink {
     return respond(wsi, HTTP_STATUS_OK, "text/plain; charset=UTF-8", body);
   }
 
+  // ---- access checks ------------------------------------------------------------
+  // Constant-time comparison of a presented secret with the configured token.
+  bool token_equal(std::string_view given) const {
+    unsigned diff = given.size() == cfg.token.size() ? 0u : 1u;
+    for (std::size_t i = 0; i < cfg.token.size(); ++i) {
+      const char g = i < given.size() ? given[i] : '\0';
+      diff |= static_cast<unsigned>(static_cast<unsigned char>(g) ^
+                                    static_cast<unsigned char>(cfg.token[i]));
+    }
+    return diff == 0;
+  }
+
+  bool bearer_ok(lws* wsi) const {
+    char buf[512];
+    const std::string_view h = header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, buf, sizeof(buf));
+    constexpr std::string_view kBearer = "Bearer ";
+    if (h.size() <= kBearer.size() || h.substr(0, kBearer.size()) != kBearer) return false;
+    return token_equal(h.substr(kBearer.size()));
+  }
+
+  // Same-origin by default, as Flask-SocketIO: a page from another site must
+  // not open sessions with the visitor's network position (cross-site
+  // WebSocket hijacking). Requests without Origin (non-browser clients) pass.
+  bool origin_ok(lws* wsi) const {
+    char obuf[256];
+    char hbuf[256];
+    const std::string_view origin = header(wsi, WSI_TOKEN_ORIGIN, obuf, sizeof(obuf));
+    if (origin.empty()) return true;
+    for (const std::string& allowed : cfg.allow_origins) {
+      if (allowed == "*" || origin == allowed) return true;
+    }
+    const std::string_view host = header(wsi, WSI_TOKEN_HOST, hbuf, sizeof(hbuf));
+    if (host.empty()) return false;
+    const auto scheme_end = origin.find("://");
+    if (scheme_end == std::string_view::npos) return false;
+    return origin.substr(scheme_end + 3) == host;
+  }
+
+  // True when the client address may open another session this second.
+  bool handshake_allowed(lws* wsi) {
+    if (cfg.handshakes_per_s == 0) return true;
+    char addr[48] = {};
+    lws_get_peer_simple(wsi, addr, sizeof(addr));
+    const std::uint64_t now = monotonic_ms();
+    RateEntry* slot = nullptr;
+    RateEntry* oldest = &rate[0];
+    for (RateEntry& e : rate) {
+      if (std::strncmp(e.addr, addr, sizeof(e.addr)) == 0) {
+        slot = &e;
+        break;
+      }
+      if (e.last_ms < oldest->last_ms) oldest = &e;
+    }
+    if (slot == nullptr) {
+      slot = oldest;
+      *slot = RateEntry{};
+      std::memcpy(slot->addr, addr, sizeof(slot->addr) - 1);
+    }
+    slot->last_ms = now;
+    if (now - slot->window_start_ms >= 1000) {
+      slot->window_start_ms = now;
+      slot->count = 0;
+    }
+    return ++slot->count <= cfg.handshakes_per_s;
+  }
+
+  int respond_refused(lws* wsi) {
+    return respond(wsi, 429, "application/json", R"({"code":3,"message":"Too many handshakes"})");
+  }
+
   // ---- Engine.IO over HTTP ---------------------------------------------------------
   int engine_http(lws* wsi, Conn* c, Endpoint endpoint, Method method) {
     char qbuf[512];
     const std::string_view qs = query_of(wsi, qbuf, sizeof(qbuf));
     const eio::Query q = eio::parse_query(qs);
     if (!q.transport) return respond_error(wsi, eio::ErrorCode::kUnknownTransport);
+    if (!origin_ok(wsi)) return respond_error(wsi, eio::ErrorCode::kForbidden);
     // A websocket handshake that arrived without the Upgrade header.
     if (*q.transport != eio::Transport::kPolling) return respond_error(wsi, eio::ErrorCode::kBadRequest);
     if (q.sid.empty()) {
       if (method != Method::kGet) return respond_error(wsi, eio::ErrorCode::kBadHandshakeMethod);
       if (!q.protocol) return respond_error(wsi, eio::ErrorCode::kUnsupportedProtocolVersion);
+      if (!handshake_allowed(wsi)) return respond_refused(wsi);
       Session* s = create_session(*q.protocol, endpoint);
       if (s == nullptr) {
         ++stats.sessions_refused;
@@ -450,7 +578,7 @@ struct Server::Impl final : socketio::EngineLink {
       auto open = std::make_shared<const std::string>(eio::open_json(
           eio::view(s->sid), true, cfg.ping_interval_ms, cfg.ping_timeout_ms, cfg.max_payload));
       enqueue(*s, eio::PacketType::kOpen, std::move(open), false);
-      if (endpoint == Endpoint::kSocketIo) sio->on_open(handle_of(*s), s->protocol, monotonic_ms());
+      if (endpoint == Endpoint::kSocketIo) sio->on_open(handle_of(*s), s->protocol, monotonic_ms(), qs);
       if (!s->used) return respond_error(wsi, eio::ErrorCode::kBadRequest);
       return answer_poll(wsi, *s, false);
     }
@@ -558,6 +686,8 @@ struct Server::Impl final : socketio::EngineLink {
     code = eio::ErrorCode::kBadRequest;
     if (!q.transport || *q.transport != eio::Transport::kWebSocket) {
       code = eio::ErrorCode::kUnknownTransport;
+    } else if (!origin_ok(wsi)) {
+      code = eio::ErrorCode::kForbidden;
     } else if (q.sid.empty() && !q.protocol) {
       code = eio::ErrorCode::kUnsupportedProtocolVersion;
     } else if (!q.sid.empty() && find_sid(q.sid, t.endpoint) == nullptr) {
@@ -577,6 +707,9 @@ struct Server::Impl final : socketio::EngineLink {
     const unsigned status = ws_target(wsi, qbuf, sizeof(qbuf), t, code);
     if (status == HTTP_STATUS_NOT_FOUND) return reject(wsi, status, "Not Found");
     if (status != 0) return reject_code(wsi, code);
+    if (t.query.sid.empty() && !handshake_allowed(wsi)) {
+      return reject(wsi, 429, R"({"code":3,"message":"Too many handshakes"})");
+    }
     return 0;
   }
 
@@ -631,7 +764,9 @@ struct Server::Impl final : socketio::EngineLink {
       auto open = std::make_shared<const std::string>(eio::open_json(
           eio::view(s->sid), false, cfg.ping_interval_ms, cfg.ping_timeout_ms, cfg.max_payload));
       enqueue(*s, eio::PacketType::kOpen, std::move(open), false);
-      if (t.endpoint == Endpoint::kSocketIo) sio->on_open(c->session, s->protocol, monotonic_ms());
+      if (t.endpoint == Endpoint::kSocketIo) {
+        sio->on_open(c->session, s->protocol, monotonic_ms(), query_of(wsi, qbuf, sizeof(qbuf)));
+      }
       return 0;
     }
     Session* s = find_sid(t.query.sid, t.endpoint);
@@ -764,12 +899,16 @@ struct Server::Impl final : socketio::EngineLink {
       return respond(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, "text/plain", "Method Not Allowed");
     }
     char qbuf[256];
-    for (auto& [route, handler] : routes) {
-      if (path != route) continue;
+    for (Route& r : routes) {
+      if (path != r.path) continue;
+      if (r.needs_token && !cfg.token.empty() && !bearer_ok(wsi)) {
+        return respond(wsi, HTTP_STATUS_UNAUTHORIZED, "text/plain", "Unauthorized");
+      }
       std::string body;
       std::string type = "text/plain; charset=utf-8";
-      const int status = handler(query_of(wsi, qbuf, sizeof(qbuf)), body, type);
-      return respond(wsi, static_cast<unsigned>(status), type.c_str(), body, method == Method::kHead);
+      const int status = r.handler(query_of(wsi, qbuf, sizeof(qbuf)), body, type);
+      return respond_route(wsi, static_cast<unsigned>(status), type.c_str(), body,
+                           method == Method::kHead);
     }
     const assets::Asset* a = cfg.serve_page ? assets::find(path) : nullptr;
     if (a == nullptr) return respond(wsi, HTTP_STATUS_NOT_FOUND, "text/plain", "Not Found");
@@ -945,8 +1084,34 @@ const Stats& Server::stats() const { return impl_->stats; }
 
 socketio::Server& Server::sio() { return *impl_->sio; }
 
-void Server::add_route(std::string path, RouteHandler handler) {
-  impl_->routes.emplace_back(std::move(path), std::move(handler));
+void Server::add_route(std::string path, RouteHandler handler, bool needs_token) {
+  impl_->routes.push_back({std::move(path), std::move(handler), needs_token});
+}
+
+bool Server::drop_privileges(const std::string& user, std::string& error) {
+  if (user.empty()) return true;
+  errno = 0;
+  const passwd* pw = getpwnam(user.c_str());
+  if (pw == nullptr) {
+    error = "--user " + user + ": no such user";
+    return false;
+  }
+  if (getuid() != 0 && geteuid() != 0) {
+    if (geteuid() == pw->pw_uid) return true;
+    error = "--user " + user + ": only root can switch users";
+    return false;
+  }
+  // Groups first: once the uid changes we no longer may change them.
+  if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
+      setuid(pw->pw_uid) != 0) {
+    error = "--user " + user + ": " + std::strerror(errno);
+    return false;
+  }
+  if (setuid(0) == 0) {
+    error = "--user " + user + ": root privileges could be regained; refusing to run";
+    return false;
+  }
+  return true;
 }
 
 void Server::every(std::uint32_t period_ms, std::function<void()> fn) {
@@ -1029,7 +1194,10 @@ bool Server::start(const ServerConfig& config, std::string& error) {
   m.sweep_ms = std::clamp<std::uint32_t>(fastest / 8, 10, 250);
   m.tick_timer.self = &m;
   m.sweep_timer.self = &m;
-  m.sio = std::make_unique<socketio::Server>(m, socketio::ServerOptions{config.connect_timeout_ms});
+  socketio::ServerOptions sio_options;
+  sio_options.connect_timeout_ms = config.connect_timeout_ms;
+  sio_options.token = config.token;
+  m.sio = std::make_unique<socketio::Server>(m, std::move(sio_options));
 
   lws_set_log_level(LLL_ERR, lws_log);
 

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "socketio/server.h"
 
@@ -21,6 +22,10 @@ struct ServerConfig {
   std::uint32_t ping_timeout_ms = 20000;
   std::size_t max_payload = 1000000;
   std::uint32_t connect_timeout_ms = 45000;
+  std::size_t max_sessions = 64;          // <= the Kconfig table size
+  std::uint32_t handshakes_per_s = 20;    // new sessions per second per client address; 0 = off
+  std::vector<std::string> allow_origins; // besides same-origin; "*" allows any
+  std::string token;                      // "" = open; else Socket.IO auth and Bearer on data routes
   bool serve_page = true;        // the embedded page at /
   bool engine_echo = false;      // raw Engine.IO echo at /engine.io/ (conformance mode)
 };
@@ -53,8 +58,12 @@ class Server {
   // The Socket.IO layer serving /socket.io/ (valid after start()).
   socketio::Server& sio();
 
-  // Adds a GET route (exact path) answered by `handler`. Call before run().
-  void add_route(std::string path, RouteHandler handler);
+  // Adds a GET route (exact path) answered by `handler`. With `needs_token`, a
+  // configured token must come as "Authorization: Bearer <token>" (else 401).
+  void add_route(std::string path, RouteHandler handler, bool needs_token = true);
+
+  // Drops root privileges to `user` (after start() bound the port). False with `error`.
+  static bool drop_privileges(const std::string& user, std::string& error);
 
   // Calls `fn` every `period_ms` from the loop, on CLOCK_MONOTONIC; the first
   // call comes one period after run() starts. One periodic task per server.

@@ -3,6 +3,8 @@
 // on_close at once), so sessions are looked up again after any outside call.
 #include "socketio/server.h"
 
+#include <cJSON.h>
+
 #include <array>
 #include <utility>
 
@@ -153,6 +155,10 @@ struct Server::Impl {
       // CONNECT to a namespace already joined is an invalid state for the
       // reference server too: it closes the connection.
       fail(*s);
+      return;
+    }
+    if (!options.token.empty() && !auth_has_token(auth, options.token)) {
+      send_connect_error(*s, ns.name, "unauthorized", true);
       return;
     }
     if (ns.handlers.authorize && !ns.handlers.authorize(id, auth)) {
@@ -359,7 +365,28 @@ std::optional<std::uint16_t> Server::add_namespace(std::string_view name, Namesp
   return std::nullopt;
 }
 
-void Server::on_open(SessionHandle session, engineio::Protocol protocol, std::uint64_t now_ms) {
+bool auth_has_token(std::string_view auth_json, std::string_view token) {
+  if (auth_json.empty() || auth_json.size() > 4096 || token.empty()) return false;
+  cJSON* root = cJSON_ParseWithLength(auth_json.data(), auth_json.size());
+  if (root == nullptr) return false;
+  const cJSON* t = cJSON_GetObjectItemCaseSensitive(root, "token");
+  bool equal = false;
+  if (cJSON_IsString(t) && t->valuestring != nullptr) {
+    const std::string_view given(t->valuestring);
+    // Constant time in the secret: every byte of `token` is compared whatever matches.
+    unsigned diff = given.size() == token.size() ? 0u : 1u;
+    for (std::size_t i = 0; i < token.size(); ++i) {
+      const char g = i < given.size() ? given[i] : '\0';
+      diff |= static_cast<unsigned>(static_cast<unsigned char>(g) ^ static_cast<unsigned char>(token[i]));
+    }
+    equal = diff == 0;
+  }
+  cJSON_Delete(root);
+  return equal;
+}
+
+void Server::on_open(SessionHandle session, engineio::Protocol protocol, std::uint64_t now_ms,
+                     std::string_view handshake_query) {
   Impl& im = *impl_;
   if (Impl::Session* old = im.find(session)) {
     // The engine reused a live handle: the old session is gone for good.
@@ -387,7 +414,12 @@ void Server::on_open(SessionHandle session, engineio::Protocol protocol, std::ui
   // Socket.IO v4 clients are joined to "/" without asking, as 2.x servers do.
   s->ever_connected = true;
   if (const auto root = im.find_nsp("/")) {
-    im.connect(session, *root, "");
+    // Only a configured token makes the handshake query matter (it would
+    // otherwise show up as the auth payload of every 2.x client).
+    const std::string auth = handshake_query.empty() || im.options.token.empty()
+                                 ? std::string()
+                                 : query_to_json(handshake_query);
+    im.connect(session, *root, auth);
   } else {
     // No "/" namespace registered: still confirm it, because v4 clients wait for
     // it before using other namespaces; no socket exists for it here.

@@ -69,7 +69,14 @@ struct NamespaceHandlers {
 
 struct ServerOptions {
   std::uint32_t connect_timeout_ms = 45000;  // no CONNECT in time -> session closed
+  // When set, every CONNECT must carry auth {"token": <this>} (v5) or ?token= in
+  // the namespace or handshake query (v4); otherwise CONNECT_ERROR "unauthorized"
+  // and no handler runs. Compared in constant time; never logged.
+  std::string token;
 };
+
+// True when the auth JSON carries {"token": <token>}; constant time in the token.
+bool auth_has_token(std::string_view auth_json, std::string_view token);
 
 class Server {
  public:
@@ -89,7 +96,10 @@ class Server {
   // --- called by the engine layer -----------------------------------------
   // A new Engine.IO session. A v3 session is a Socket.IO v4 client: it is
   // connected to "/" at once (CONNECT "0" sent), as the 2.x servers do.
-  void on_open(SessionHandle session, engineio::Protocol protocol, std::uint64_t now_ms);
+  // `handshake_query` is the Engine.IO handshake's query string; a v3 client's
+  // token for "/" travels there.
+  void on_open(SessionHandle session, engineio::Protocol protocol, std::uint64_t now_ms,
+               std::string_view handshake_query = {});
   // One Engine.IO message. Anything malformed closes that session only.
   void on_message(SessionHandle session, std::string_view data, bool binary, std::uint64_t now_ms);
   // The session is gone: every socket on it is disconnected (handlers run).

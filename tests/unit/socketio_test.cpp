@@ -74,7 +74,7 @@ struct Recorded {
 
 class ServerTest : public ::testing::Test {
  protected:
-  ServerTest() : server(link, sio::ServerOptions{45000}) { link.server = &server; }
+  ServerTest() : server(link, sio::ServerOptions{45000, {}}) { link.server = &server; }
 
   // Registers "/" and "/test", recording everything their handlers see.
   void add_default_namespaces() {
@@ -577,3 +577,55 @@ TEST_F(ServerTest, V4BinaryEventAndMalformedClose) {
   EXPECT_TRUE(link.was_closed(2));
   EXPECT_FALSE(link.was_closed(1));
 }
+
+namespace {
+
+// With a token configured, a CONNECT without it (or with a wrong one) is refused
+// before any namespace handler runs, so nothing is sent to an unauthorized client.
+TEST(ServerToken, ConnectNeedsTheTokenAndHandlersNeverSeeRefusals) {
+  FakeLink link;
+  sio::Server server(link, sio::ServerOptions{45000, "s3cret"});
+  link.server = &server;
+  int connects = 0;
+  sio::NamespaceHandlers h;
+  h.on_connect = [&](sio::SocketId, std::string_view) { ++connects; };
+  ASSERT_TRUE(server.add_namespace("/", std::move(h)));
+
+  server.on_open(1, Protocol::kV4, 0);
+  server.on_message(1, "0", false, 0);
+  server.on_message(1, R"(0{"token":"s3cre"})", false, 0);
+  server.on_message(1, R"(0{"token":"s3cret!"})", false, 0);
+  ASSERT_EQ(link.to(1).size(), 3u);
+  for (const auto& p : link.to(1)) EXPECT_EQ(p, R"(4{"message":"unauthorized"})");
+  EXPECT_EQ(connects, 0);
+
+  server.on_message(1, R"(0{"token":"s3cret"})", false, 0);
+  EXPECT_EQ(connects, 1);
+  EXPECT_EQ(link.to(1).back().substr(0, 8), R"(0{"sid":)");
+}
+
+TEST(ServerToken, V3ClientsCarryTheTokenInTheHandshakeQuery) {
+  FakeLink link;
+  sio::Server server(link, sio::ServerOptions{45000, "s3cret"});
+  link.server = &server;
+  int connects = 0;
+  sio::NamespaceHandlers h;
+  h.on_connect = [&](sio::SocketId, std::string_view) { ++connects; };
+  ASSERT_TRUE(server.add_namespace("/", std::move(h)));
+  server.on_open(1, Protocol::kV3, 0, "EIO=3&transport=polling&token=nope");
+  EXPECT_EQ(connects, 0);
+  server.on_open(2, Protocol::kV3, 0, "EIO=3&transport=polling&token=s3cret");
+  EXPECT_EQ(connects, 1);
+  EXPECT_EQ(link.to(2).front(), "0");
+}
+
+TEST(ServerToken, AuthHasTokenIsExact) {
+  EXPECT_TRUE(sio::auth_has_token(R"({"token":"abc"})", "abc"));
+  EXPECT_FALSE(sio::auth_has_token(R"({"token":"ab"})", "abc"));
+  EXPECT_FALSE(sio::auth_has_token(R"({"token":"abcd"})", "abc"));
+  EXPECT_FALSE(sio::auth_has_token(R"({"token":1})", "abc"));
+  EXPECT_FALSE(sio::auth_has_token("", "abc"));
+  EXPECT_FALSE(sio::auth_has_token("not json", "abc"));
+}
+
+}  // namespace
