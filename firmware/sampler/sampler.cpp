@@ -126,6 +126,18 @@ Sampler::Sampler(std::string proc_root, std::string sys_root)
 
 Sampler::~Sampler() = default;
 
+const StatReading* Sampler::last_stat() const {
+  // cur is flipped after every good parse, so the latest good reading is the other slot.
+  return st_->have_prev ? &st_->stat[st_->cur ^ 1] : nullptr;
+}
+
+bool Sampler::net_bytes(std::size_t slot, std::uint64_t& rx, std::uint64_t& tx) const {
+  if (slot >= kMaxIfaces || !st_->net_prev[slot].valid) return false;
+  rx = st_->net_prev[slot].rx;
+  tx = st_->net_prev[slot].tx;
+  return true;
+}
+
 void Sampler::discover_cpus() {
   // Possible CPUs, not online ones: a core that is offline now still has a column.
   int max_index = -1;

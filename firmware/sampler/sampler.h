@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sampler/kept_file.h"
+#include "sampler/parse.h"
 #include "sampler/sample.h"
 
 namespace sbcmon::sampler {
@@ -37,6 +38,14 @@ class Sampler {
 
   // Ticks taken so far (the seq of the last sample).
   std::uint64_t ticks() const { return tick_; }
+
+  // The /proc/stat counters (USER_HZ ticks) of the last good reading; nullptr before one.
+  // For cumulative exports (Prometheus): the Sample carries only percentages.
+  const StatReading* last_stat() const;
+
+  // Byte counters of interface `slot` (BoardInfo::ifaces order) as last read, raw (they may
+  // wrap at 2^32 on armhf). False when that interface was not in the last reading.
+  bool net_bytes(std::size_t slot, std::uint64_t& rx, std::uint64_t& tx) const;
 
  private:
   void discover_cpus();
