@@ -3,9 +3,13 @@
 
 #include <cJSON.h>
 
+#include <time.h>
+#include <unistd.h>
+
 #include <cmath>
 #include <limits>
 
+#include "metrics/prometheus.h"
 #include "sampler/json.h"
 
 namespace sbcmon::app {
@@ -27,6 +31,12 @@ std::int64_t parse_since(std::string_view args) {
   }
   cJSON_Delete(root);
   return since;
+}
+
+double monotonic_s() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
 }  // namespace
@@ -78,6 +88,11 @@ bool Monitor::start(std::string& error) {
     type = "application/json";
     return 200;
   });
+  server_.add_route("/metrics", [this](std::string_view, std::string& body, std::string& type) {
+    encode_metrics(body);
+    type = metrics::kContentType;
+    return 200;
+  });
 
   sampler_->sample(current_);  // the baseline: CPU figures need a previous reading
   announced_ifaces_ = sampler_->board().nifaces;
@@ -86,7 +101,9 @@ bool Monitor::start(std::string& error) {
 }
 
 void Monitor::tick() {
+  const double t0 = monotonic_s();
   sampler_->sample(current_);
+  sample_s_ = monotonic_s() - t0;
   history_->push(current_);
   socketio::Server& sio = server_.sio();
   const sampler::BoardInfo& board = sampler_->board();
@@ -112,6 +129,34 @@ void Monitor::tick() {
 
 void Monitor::encode_history(std::int64_t since_ms) {
   sampler::encode_history(*history_, sampler_->board(), opts_.interval_ms, since_ms, json_);
+}
+
+void Monitor::encode_metrics(std::string& out) const {
+  const sampler::BoardInfo& board = sampler_->board();
+  metrics::NetBytes net[sampler::kMaxIfaces];
+  for (std::size_t i = 0; i < board.nifaces && i < sampler::kMaxIfaces; ++i) {
+    net[i].valid = sampler_->net_bytes(i, net[i].rx, net[i].tx);
+  }
+  const net::Stats& st = server_.stats();
+  metrics::ServerCounters counters;
+  counters.sessions_open = st.sessions_open;
+  counters.sessions_opened = st.sessions_opened;
+  counters.sessions_refused = st.sessions_refused;
+  counters.sessions_dropped = st.sessions_dropped;
+  counters.packets_queued = st.packets_queued;
+  counters.http_requests = st.http_requests;
+
+  metrics::Inputs in;
+  in.sample = &current_;
+  in.board = &board;
+  in.stat = sampler_->last_stat();
+  in.user_hz = sysconf(_SC_CLK_TCK);  // /proc/stat counts in USER_HZ ticks
+  in.net = net;
+  in.server = &counters;
+  in.sample_duration_s = sample_s_;
+  in.version = SBCMON_VERSION;
+  in.board_name = config::kBoard;
+  metrics::encode(in, out);
 }
 
 void Monitor::on_connect(socketio::SocketId socket) {

@@ -1,6 +1,6 @@
 // The monitor: samples the board on the loop's timer into the history ring and
 // serves it over Socket.IO ("/" for the page, "/test" for the seed tutorial's page)
-// and plain HTTP (/api/v1/history, /healthz).
+// and plain HTTP (/api/v1/history, /healthz, /metrics for Prometheus).
 #pragma once
 
 #include <cstdint>
@@ -37,6 +37,8 @@ class Monitor {
   void on_event(const socketio::Event& event);
   // Appends the history of samples newer than `since_ms` to json_.
   void encode_history(std::int64_t since_ms);
+  // Appends the Prometheus exposition of the latest sample and the server counters to `out`.
+  void encode_metrics(std::string& out) const;
 
   net::Server& server_;
   Options opts_;
@@ -48,6 +50,7 @@ class Monitor {
   std::uint16_t seed_nsp_ = 0;
   std::uint64_t seed_count_ = 0;
   std::size_t announced_ifaces_ = 0;
+  double sample_s_ = sampler::kAbsentD;  // cost of the last tick's sample(), for /metrics
 };
 
 }  // namespace sbcmon::app
