@@ -405,7 +405,7 @@ function updateCharts() {
   for (const c of Object.values(state.charts)) {
     if (!state.visible.has(c.key)) { c.stale = true; continue; }
     c.stale = false;
-    c.u.setData(c.data(), false);
+    c.u.setData(c.data());
     scrollChart(c);
   }
 }
@@ -413,7 +413,7 @@ function updateCharts() {
 function redraw() {
   for (const c of Object.values(state.charts)) c.stale = true;
   if (!state.paused && !document.hidden) {
-    for (const c of Object.values(state.charts)) { c.u.setData(c.data(), false); c.stale = false; }
+    for (const c of Object.values(state.charts)) { c.u.setData(c.data()); c.stale = false; }
     scrollAll();
   }
   if (state.store && state.store.latest) renderTiles(state.store.latest);
@@ -434,7 +434,7 @@ function frame() {
     every = Math.max(33, (state.win * 1000) / Math.max(px, 1) * 0.75);
     for (const c of Object.values(state.charts)) {
       if (!state.visible.has(c.key)) continue;
-      if (c.stale) { c.u.setData(c.data(), false); c.stale = false; }
+      if (c.stale) { c.u.setData(c.data()); c.stale = false; }
       scrollChart(c, true);
     }
   }
@@ -460,7 +460,7 @@ function setUnit(u) {
   if (state.store) {
     renderTemp(state.store.latest);
     const t = state.charts.temp;
-    if (t) { t.u.setData(t.data(), false); scrollChart(t); }
+    if (t) { t.u.setData(t.data()); scrollChart(t); }
   }
 }
 $('unit').addEventListener('click', () => setUnit(state.unit === 'C' ? 'F' : 'C'));
