@@ -44,6 +44,7 @@ Options default_options() {
   o.max_payload = config::kMaxPayload;
   o.connect_timeout_ms = config::kConnectTimeoutMs;
   o.max_sessions = config::kMaxSessions;
+  o.tls = config::kTls;
   o.handshakes_per_s = 20;
   return o;
 }
@@ -87,6 +88,12 @@ std::string usage() {
          std::to_string(config::kPingTimeoutMs) + "ms)\n"
          "  --max-payload BYTES   largest message accepted (default " +
          std::to_string(config::kMaxPayload) + ")\n"
+         "  --tls / --no-tls      serve HTTPS and WSS on the port (default " +
+         std::string(config::kTls ? "on" : "off") + ")\n"
+         "  --tls-cert FILE       PEM certificate (implies --tls; default: self-signed)\n"
+         "  --tls-key FILE        PEM private key for --tls-cert\n"
+         "  --state-dir DIR       where the self-signed certificate is kept (/var/lib/sbcmon)\n"
+         "  --redirect-http       answer plain HTTP on the TLS port with a redirect\n"
          "  --config FILE         read options from FILE (key = value; flags override)\n"
          "  --user NAME           drop to this user after binding (when started as root)\n"
          "  --token-file FILE     require the access token in FILE from every client\n"
@@ -129,10 +136,28 @@ ParseResult parse_args(int argc, const char* const* argv, Options& opts) {
       if (auto r = flag_only(opts.conformance); r.status != ParseStatus::kOk) return r;
       continue;
     }
+    if (arg == "--tls" || arg == "--redirect-http") {
+      if (has_inline && (value == "true" || value == "yes" || value == "on" || value == "1")) {
+        has_inline = false;
+      } else if (has_inline && (value == "false" || value == "no" || value == "off" || value == "0")) {
+        (arg == "--tls" ? opts.tls : opts.redirect_http) = false;
+        continue;
+      }
+      if (auto r = flag_only(arg == "--tls" ? opts.tls : opts.redirect_http); r.status != ParseStatus::kOk)
+        return r;
+      continue;
+    }
+    if (arg == "--no-tls") {
+      bool ignored = false;
+      if (auto r = flag_only(ignored); r.status != ParseStatus::kOk) return r;
+      opts.tls = false;
+      continue;
+    }
     static const char* const kValued[] = {
         "--port",        "--bind",       "--interval",     "--proc-root",    "--sys-root",
         "--ping-interval", "--ping-timeout", "--max-payload", "--config",     "--user",
-        "--token-file",  "--allow-origin", "--max-sessions", "--handshakes-per-s"};
+        "--token-file",  "--allow-origin", "--max-sessions", "--handshakes-per-s", "--tls-cert",
+        "--tls-key",     "--state-dir"};
     bool known = false;
     for (const char* k : kValued) known = known || arg == k;
     if (!known) return fail("unknown option '" + arg + "' (see --help)");
@@ -159,6 +184,16 @@ ParseResult parse_args(int argc, const char* const* argv, Options& opts) {
         return fail(range_error(arg, value, 100, 600000, "ms"));
       (arg == "--ping-interval" ? opts.ping_interval_ms : opts.ping_timeout_ms) =
           static_cast<std::uint32_t>(n);
+    } else if (arg == "--tls-cert" || arg == "--tls-key" || arg == "--state-dir") {
+      if (value.empty()) return fail(arg + " needs a path");
+      if (arg == "--tls-cert") {
+        opts.tls_cert = value;
+        opts.tls = true;
+      } else if (arg == "--tls-key") {
+        opts.tls_key = value;
+      } else {
+        opts.state_dir = value;
+      }
     } else if (arg == "--config") {
       if (value.empty()) return fail("--config needs a file");
       opts.config_file = value;
@@ -226,7 +261,7 @@ bool load_config_file(const std::string& path, Options& opts, std::string& error
     std::string value = trim(line.substr(eq + 1));
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
     for (char& c : key) c = c == '_' ? '-' : c;
-    if (key == "config" || key == "help" || key == "version" || key == "conformance") {
+    if (key == "config" || key == "help" || key == "version" || key == "conformance" || key == "no-tls") {
       error = path + ":" + std::to_string(lineno) + ": '" + key + "' cannot be set in a file";
       return false;
     }

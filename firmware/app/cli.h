@@ -23,6 +23,11 @@ struct Options {
   std::string user;            // drop to this user after binding ("" = stay)
   std::string token_file;      // shared access token ("" = no token)
   std::vector<std::string> allow_origins;  // extra origins allowed besides same-origin
+  bool tls;                    // serve HTTPS/WSS
+  std::string tls_cert;        // PEM; "" with tls = self-signed in state_dir
+  std::string tls_key;
+  std::string state_dir = "/var/lib/sbcmon";  // only the self-signed certificate lives here
+  bool redirect_http = false;  // plain HTTP on the TLS port is redirected to HTTPS
   std::size_t max_sessions;    // <= the Kconfig table size
   std::uint32_t handshakes_per_s;  // per client address; 0 = unlimited
   bool conformance = false;    // serve only what socket.io's conformance tests expect

@@ -4,11 +4,14 @@
 #include <cstring>
 #include <string>
 
+#include <unistd.h>
+
 #include "app/cli.h"
 #include "app/conformance.h"
 #include "assets/assets.h"
 #include "config/config.h"
 #include "net/server.h"
+#include "tls/selfsigned.h"
 #if __has_include("app/monitor.h")
 #include "app/monitor.h"
 #define SBCMON_HAVE_MONITOR 1
@@ -80,6 +83,28 @@ int main(int argc, char** argv) {
   }
 
   net::ServerConfig cfg;
+  if (opts.tls && !opts.conformance) {
+    if (opts.tls_cert.empty() != opts.tls_key.empty()) {
+      std::fprintf(stderr, "sbcmon: --tls-cert and --tls-key go together\n");
+      return 2;
+    }
+    if (opts.tls_cert.empty()) {
+      char host[256] = {};
+      gethostname(host, sizeof(host) - 1);
+      tls::CertPaths paths;
+      std::string error;
+      if (!tls::ensure_self_signed(opts.state_dir, host, paths, error)) {
+        std::fprintf(stderr, "sbcmon: self-signed certificate: %s (set --state-dir or --tls-cert)\n",
+                     error.c_str());
+        return 1;
+      }
+      opts.tls_cert = paths.cert;
+      opts.tls_key = paths.key;
+    }
+    cfg.tls_cert = opts.tls_cert;
+    cfg.tls_key = opts.tls_key;
+    cfg.redirect_http = opts.redirect_http;
+  }
   cfg.token = token;
   cfg.allow_origins = opts.allow_origins;
   cfg.max_sessions = opts.max_sessions;
@@ -127,8 +152,8 @@ int main(int argc, char** argv) {
     const std::string host = opts.bind.empty() || opts.bind == "0.0.0.0" || opts.bind == "::"
                                  ? "127.0.0.1"
                                  : opts.bind;
-    std::fprintf(stderr, "sbcmon %s: serving http://%s:%d/ (%s), sampling every %u ms\n",
-                 SBCMON_VERSION, host.find(':') != std::string::npos ? ("[" + host + "]").c_str() : host.c_str(),
+    std::fprintf(stderr, "sbcmon %s: serving %s://%s:%d/ (%s), sampling every %u ms\n",
+                 SBCMON_VERSION, cfg.tls_cert.empty() ? "http" : "https", host.find(':') != std::string::npos ? ("[" + host + "]").c_str() : host.c_str(),
                  opts.port, opts.bind.empty() ? "every address" : opts.bind.c_str(), opts.interval_ms);
     const int rc = server.run();
     std::fprintf(stderr, "sbcmon: stopped\n");

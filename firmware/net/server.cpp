@@ -1221,9 +1221,19 @@ bool Server::start(const ServerConfig& config, std::string& error) {
   info.max_http_header_pool = static_cast<unsigned short>(config::kMaxSessions + 16);
   info.max_http_header_data = 4096;
   info.keepalive_timeout = 60;
+  if (!config.tls_cert.empty()) {
+    info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    info.ssl_cert_filepath = config.tls_cert.c_str();
+    info.ssl_private_key_filepath = config.tls_key.c_str();
+    if (config.redirect_http) {
+      info.options |= LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT |
+                      LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS;
+    }
+  }
   m.ctx = lws_create_context(&info);
   if (m.ctx == nullptr) {
-    error = "cannot start the server on port " + std::to_string(config.port);
+    error = "cannot start the server on port " + std::to_string(config.port) +
+            (config.tls_cert.empty() ? "" : " (check --tls-cert and --tls-key)");
     return false;
   }
   g_context = m.ctx;

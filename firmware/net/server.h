@@ -26,6 +26,9 @@ struct ServerConfig {
   std::uint32_t handshakes_per_s = 20;    // new sessions per second per client address; 0 = off
   std::vector<std::string> allow_origins; // besides same-origin; "*" allows any
   std::string token;                      // "" = open; else Socket.IO auth and Bearer on data routes
+  std::string tls_cert;                   // PEM paths; both set = HTTPS/WSS on the port
+  std::string tls_key;
+  bool redirect_http = false;             // with TLS: plain HTTP on the port gets a redirect
   bool serve_page = true;        // the embedded page at /
   bool engine_echo = false;      // raw Engine.IO echo at /engine.io/ (conformance mode)
 };
