@@ -16,6 +16,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 HERE="$ROOT/tests/packaging"
 PY=/usr/bin/python3
 START_TIMEOUT="${SBCMON_QEMU_START_TIMEOUT:-60}"
+# Where build/<board>/sbcmon are looked for (override to test other builds).
+BUILD="${SBCMON_PKGTEST_BUILD:-$ROOT/build}"
 PKGROOT_ARM64="${SBCMON_PKGTEST_ROOT_ARM64:-$ROOT/build/pkgtest-root-arm64}"
 
 passed=0
@@ -49,7 +51,7 @@ echo "== .deb packages"
 declare -A debs=()
 for spec in amd64:host:'Advanced Micro Devices X86-64' arm64:rpi4:AArch64 armhf:beaglebone-black:ARM; do
   arch="${spec%%:*}"; rest="${spec#*:}"; board="${rest%%:*}"; machine="${rest#*:}"
-  bin="$ROOT/build/$board/sbcmon"
+  bin="$BUILD/$board/sbcmon"
   if [[ ! -f "$bin" ]]; then
     bad "$arch: no binary at build/$board/sbcmon (make BOARD=$board)"
     continue
