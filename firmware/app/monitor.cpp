@@ -94,16 +94,20 @@ bool Monitor::start(std::string& error) {
     return 200;
   });
 
-  sampler_->sample(current_);  // the baseline: CPU figures need a previous reading
+  timed_sample();  // the baseline: CPU figures need a previous reading
   announced_ifaces_ = sampler_->board().nifaces;
   server_.every(opts_.interval_ms, [this] { tick(); });
   return true;
 }
 
-void Monitor::tick() {
+void Monitor::timed_sample() {
   const double t0 = monotonic_s();
   sampler_->sample(current_);
   sample_s_ = monotonic_s() - t0;
+}
+
+void Monitor::tick() {
+  timed_sample();
   history_->push(current_);
   socketio::Server& sio = server_.sio();
   const sampler::BoardInfo& board = sampler_->board();

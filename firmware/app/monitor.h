@@ -33,6 +33,8 @@ class Monitor {
 
  private:
   void tick();
+  // Samples into current_ and records how long that took (for /metrics).
+  void timed_sample();
   void on_connect(socketio::SocketId socket);
   void on_event(const socketio::Event& event);
   // Appends the history of samples newer than `since_ms` to json_.
