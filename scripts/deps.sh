@@ -26,7 +26,7 @@ test_pkgs=(googletest libgtest-dev libgmock-dev libbenchmark-dev
            python3-socketio python3-websocket python3-requests python3-aiohttp
            chromium fonts-liberation
            crossbuild-essential-arm64 crossbuild-essential-armhf qemu-user mmdebstrap
-           binutils curl)
+           binutils curl prometheus)
 
 # node may be NodeSource's build (which bundles npm and conflicts with Debian's npm):
 # install Debian's nodejs/npm only when there is no node at all.
@@ -89,6 +89,8 @@ if [[ "$mode" == test ]]; then
   need_cmd mmdebstrap mmdebstrap
   need_cmd readelf binutils
   need_cmd curl curl
+  need_cmd prometheus prometheus
+  need_cmd promtool prometheus
   need_cmd chromium chromium
   need_py socketio python3-socketio
   need_py websocket python3-websocket
