@@ -114,6 +114,13 @@ Sampler::Sampler(std::string proc_root, std::string sys_root)
   discover_hwmon();
   discover_power();
   read_identity();
+  // Raspberry Pi kernels expose only a critical trip far above where the firmware
+  // acts; the limits a Pi user cares about are the firmware's: soft throttling
+  // from 80 C, the hard cap at 85 C.
+  if (board_.ntemp > 0 && board_.model.rfind("Raspberry Pi", 0) == 0) {
+    if (absent(board_.temp_warn_c)) board_.temp_warn_c = 80.0f;
+    if (absent(board_.temp_crit_c) || board_.temp_crit_c > 85.0f) board_.temp_crit_c = 85.0f;
+  }
   // Learn interface names now so the board message lists them before the first tick.
   std::string_view v;
   if (net_dev_.read(0, big_.data(), big_.size(), v) &&

@@ -486,6 +486,23 @@ TEST(SamplerTemp, TripPointsBecomeBoardLimits) {
   EXPECT_NE(o.find("\"temp_limits\":{\"warn\":80.0,\"crit\":85.0}"), std::string::npos) << o;
 }
 
+TEST(SamplerTemp, PiKernelCriticalTripIsCappedAtTheFirmwareLimit) {
+  Tree t("pi4");
+  fs::path z = t / "sys/class/thermal/thermal_zone0";
+  put(z / "trip_point_0_type", "critical\n");
+  put(z / "trip_point_0_temp", "110000\n");
+  Sampler s(t.proc().string(), t.sys().string());
+  EXPECT_NEAR(s.board().temp_warn_c, 80.0, 1e-4);
+  EXPECT_NEAR(s.board().temp_crit_c, 85.0, 1e-4);
+}
+
+TEST(SamplerTemp, NoSensorMeansNoLimits) {
+  Tree t("bbb");
+  Sampler s(t.proc().string(), t.sys().string());
+  EXPECT_TRUE(absent(s.board().temp_warn_c));
+  EXPECT_TRUE(absent(s.board().temp_crit_c));
+}
+
 TEST(SamplerTemp, HwmonOnlySensorIsListed) {
   Tree t("pi4");
   fs::remove_all(t / "sys/class/thermal");
@@ -673,7 +690,9 @@ TEST(SamplerBoard, Pi4Identity) {
   EXPECT_EQ(j["capacity"].n, 600);
   ASSERT_EQ(j["temp_names"].a.size(), 1u);
   EXPECT_EQ(j["temp_names"][0].s, "cpu-thermal");
-  EXPECT_TRUE(j["temp_limits"].is_null());
+  // No trip points in the fixture: a Pi gets its firmware's throttling limits.
+  EXPECT_EQ(j["temp_limits"]["warn"].n, 80);
+  EXPECT_EQ(j["temp_limits"]["crit"].n, 85);
   ASSERT_EQ(j["net_ifaces"].a.size(), 2u);
   EXPECT_EQ(j["net_ifaces"][0].s, "eth0");
   EXPECT_EQ(j["freq_max_mhz"].n, 1500);
