@@ -111,15 +111,16 @@ void encode_cpu_seconds(const Inputs& in, Writer& w) {
   const sampler::StatReading& st = *in.stat;
   const double hz = static_cast<double>(in.user_hz);
   w.family("node_cpu_seconds_total", "counter", "Seconds the CPUs spent in each mode.");
-  const int ncpu = st.max_index < 0 ? 0 : std::min(st.max_index + 1, static_cast<int>(sampler::kMaxCpus));
+  const int ncpu =
+      st.max_index < 0 ? 0 : std::min(st.max_index + 1, static_cast<int>(sampler::kMaxCpus));
   for (int i = 0; i < ncpu; ++i) {
     if (!st.online[static_cast<std::size_t>(i)]) continue;  // offline: no line in /proc/stat
     const sampler::CpuTimes& t = st.cpu[i];
     const std::string cpu = std::to_string(i);
     // node_exporter's modes and order; guest time is already inside user/nice.
     const std::pair<const char*, std::uint64_t> modes[] = {
-        {"idle", t.idle},   {"iowait", t.iowait}, {"irq", t.irq},       {"nice", t.nice},
-        {"softirq", t.softirq}, {"steal", t.steal}, {"system", t.system}, {"user", t.user}};
+        {"idle", t.idle},       {"iowait", t.iowait}, {"irq", t.irq},       {"nice", t.nice},
+        {"softirq", t.softirq}, {"steal", t.steal},   {"system", t.system}, {"user", t.user}};
     for (const auto& [mode, ticks] : modes) {
       w.put({{"cpu", cpu}, {"mode", mode}}, static_cast<double>(ticks) / hz);
     }
@@ -153,7 +154,8 @@ void encode_sample(const Inputs& in, Writer& w) {
   }
 
   if (s.t_ms > 0) {
-    w.family("node_time_seconds", "gauge", "System time in seconds since epoch (1970), as sampled.");
+    w.family("node_time_seconds", "gauge",
+             "System time in seconds since epoch (1970), as sampled.");
     w.put({}, static_cast<double>(s.t_ms) / 1000.0);
     if (!absent(s.uptime_s) && s.uptime_s >= 0) {
       // Whole ms first, so the figure is wall time minus uptime without float noise.
@@ -170,7 +172,8 @@ void encode_sample(const Inputs& in, Writer& w) {
     w.put({{"type", b.temp_names[i].s}, {"zone", std::to_string(i)}}, s.temp_c[i]);
   }
 
-  w.family("node_cpu_scaling_frequency_hertz", "gauge", "Current scaled CPU thread frequency in hertz.");
+  w.family("node_cpu_scaling_frequency_hertz", "gauge",
+           "Current scaled CPU thread frequency in hertz.");
   for (std::size_t i = 0; i < s.ncpu && i < sampler::kMaxCpus; ++i) {
     if (absent(s.freq_mhz[i])) continue;
     // The kernel gives kHz; rounding there undoes the float MHz and yields exact hertz.
@@ -210,8 +213,11 @@ void encode_sample(const Inputs& in, Writer& w) {
 void encode_identity(const Inputs& in, Writer& w) {
   const sampler::BoardInfo& b = *in.board;
   // Linux is given: the figures above come from /proc.
-  w.family("node_uname_info", "gauge", "Labeled system information as provided by the uname system call.");
-  w.put({{"machine", b.arch}, {"nodename", b.hostname}, {"release", b.kernel}, {"sysname", "Linux"}}, 1);
+  w.family("node_uname_info", "gauge",
+           "Labeled system information as provided by the uname system call.");
+  w.put(
+      {{"machine", b.arch}, {"nodename", b.hostname}, {"release", b.kernel}, {"sysname", "Linux"}},
+      1);
   if (!b.model.empty()) {
     w.family("sbcmon_board_info", "gauge", "The board's model (device tree or DMI); always 1.");
     w.put({{"model", b.model}}, 1);
@@ -220,7 +226,8 @@ void encode_identity(const Inputs& in, Writer& w) {
 
 void encode_server(const Inputs& in, Writer& w) {
   if (!absent(in.sample_duration_s)) {
-    w.family("sbcmon_sample_duration_seconds", "gauge", "Time taken by the last sample of /proc and /sys.");
+    w.family("sbcmon_sample_duration_seconds", "gauge",
+             "Time taken by the last sample of /proc and /sys.");
     w.put({}, in.sample_duration_s);
   }
   if (in.server != nullptr) {
@@ -240,7 +247,8 @@ void encode_server(const Inputs& in, Writer& w) {
     w.family("sbcmon_http_requests_total", "counter", "HTTP requests answered or held.");
     w.put({}, c.http_requests);
   }
-  w.family("sbcmon_build_info", "gauge", "sbcmon version and the board it was configured for; always 1.");
+  w.family("sbcmon_build_info", "gauge",
+           "sbcmon version and the board it was configured for; always 1.");
   w.put({{"board", in.board_name}, {"version", in.version}}, 1);
 }
 
@@ -249,10 +257,17 @@ void encode_server(const Inputs& in, Writer& w) {
 void escape_label(std::string_view value, std::string& out) {
   for (char c : value) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      default: out += c;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        out += c;
     }
   }
 }

@@ -34,15 +34,15 @@ struct ServerCounters {
 
 // Everything one exposition is made of; pointers are borrowed for the call only.
 struct Inputs {
-  const sampler::Sample* sample = nullptr;      // latest sample; nullptr = none yet
-  const sampler::BoardInfo* board = nullptr;    // required when `sample` is set
-  const sampler::StatReading* stat = nullptr;   // raw /proc/stat counters; nullptr = absent
-  long user_hz = 0;                             // ticks per second of `stat`; <= 0 = absent
-  const NetBytes* net = nullptr;                // board->nifaces entries, or nullptr
-  const ServerCounters* server = nullptr;       // nullptr = no server figures
-  double sample_duration_s = sampler::kAbsentD; // cost of the last sample; NaN = absent
-  std::string_view version;                     // sbcmon version for sbcmon_build_info
-  std::string_view board_name;                  // Kconfig board for sbcmon_build_info
+  const sampler::Sample* sample = nullptr;       // latest sample; nullptr = none yet
+  const sampler::BoardInfo* board = nullptr;     // required when `sample` is set
+  const sampler::StatReading* stat = nullptr;    // raw /proc/stat counters; nullptr = absent
+  long user_hz = 0;                              // ticks per second of `stat`; <= 0 = absent
+  const NetBytes* net = nullptr;                 // board->nifaces entries, or nullptr
+  const ServerCounters* server = nullptr;        // nullptr = no server figures
+  double sample_duration_s = sampler::kAbsentD;  // cost of the last sample; NaN = absent
+  std::string_view version;                      // sbcmon version for sbcmon_build_info
+  std::string_view board_name;                   // Kconfig board for sbcmon_build_info
 };
 
 // Appends the exposition of `in` to `out`: every family with HELP and TYPE lines, label

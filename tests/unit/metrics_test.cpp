@@ -76,7 +76,8 @@ struct Rig {
   std::string text() {
     board = s.board();
     board.arch = "aarch64";  // uname() of the host running the test, not the fixture's
-    for (std::size_t i = 0; i < kMaxIfaces; ++i) net[i].valid = s.net_bytes(i, net[i].rx, net[i].tx);
+    for (std::size_t i = 0; i < kMaxIfaces; ++i)
+      net[i].valid = s.net_bytes(i, net[i].rx, net[i].tx);
     Inputs in;
     in.sample = &sample;
     in.board = &board;
@@ -110,7 +111,8 @@ std::set<std::string> families(const std::string& text) {
   return out;
 }
 
-const char* const kPi4Expected = R"(# HELP node_cpu_seconds_total Seconds the CPUs spent in each mode.
+const char* const kPi4Expected =
+    R"(# HELP node_cpu_seconds_total Seconds the CPUs spent in each mode.
 # TYPE node_cpu_seconds_total counter
 node_cpu_seconds_total{cpu="0",mode="idle"} 266402.94
 node_cpu_seconds_total{cpu="0",mode="iowait"} 218.74
@@ -272,7 +274,8 @@ TEST(MetricsPi4, EveryFamilyHasHelpAndTypeFirst) {
     }
   }
   EXPECT_GT(samples, 50);
-  for (const auto& [name, count] : help) EXPECT_EQ(count, 1) << name;
+  for (const auto& [name, count] : help)
+    EXPECT_EQ(count, 1) << name;
   EXPECT_EQ(help.size(), type.size());
 }
 
@@ -283,7 +286,8 @@ TEST(MetricsPi4, FirstSampleHasNoBusyPercentButCumulativeSeconds) {
   const auto fam = families(text);
   EXPECT_EQ(fam.count("sbcmon_cpu_busy_percent"), 0u) << "a baseline is not 0 % busy";
   EXPECT_EQ(fam.count("node_cpu_seconds_total"), 1u);
-  EXPECT_NE(text.find("node_cpu_seconds_total{cpu=\"0\",mode=\"user\"} 4123.45\n"), std::string::npos);
+  EXPECT_NE(text.find("node_cpu_seconds_total{cpu=\"0\",mode=\"user\"} 4123.45\n"),
+            std::string::npos);
 }
 
 TEST(MetricsPi4, OfflineCoreHasNoSeries) {
@@ -306,7 +310,8 @@ TEST(MetricsPi4, UnderVoltageFlagsAreOne) {
   const std::string text = r.text();
   EXPECT_NE(text.find("sbcmon_rpi_throttled{flag=\"under_voltage\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("sbcmon_rpi_throttled{flag=\"throttled_occurred\"} 1\n"), std::string::npos);
-  EXPECT_NE(text.find("sbcmon_rpi_throttled{flag=\"arm_frequency_capped\"} 0\n"), std::string::npos);
+  EXPECT_NE(text.find("sbcmon_rpi_throttled{flag=\"arm_frequency_capped\"} 0\n"),
+            std::string::npos);
 }
 
 // The BeagleBone has no thermal sensor and no Pi firmware: those families are left out,
@@ -325,7 +330,8 @@ TEST(MetricsBbb, AbsentFiguresAreLeftOut) {
   EXPECT_NE(text.find("sbcmon_cpu_busy_percent{cpu=\"0\"} 32\n"), std::string::npos);
   EXPECT_NE(text.find("node_memory_MemTotal_bytes 508088320\n"), std::string::npos);
   EXPECT_NE(text.find("node_memory_SwapTotal_bytes 0\n"), std::string::npos);
-  EXPECT_NE(text.find("node_cpu_scaling_frequency_hertz{cpu=\"0\"} 1000000000\n"), std::string::npos);
+  EXPECT_NE(text.find("node_cpu_scaling_frequency_hertz{cpu=\"0\"} 1000000000\n"),
+            std::string::npos);
 }
 
 TEST(MetricsBbb, MissingProcFilesDropTheirFamilies) {
@@ -374,7 +380,7 @@ TEST(MetricsEscaping, LabelValues) {
 TEST(MetricsEscaping, HostileIdentityIsEscapedInTheExposition) {
   Rig r("pi4");
   r.tick();
-  r.text();
+  r.board = r.s.board();
   // Re-encode with an identity that a board could really report (DMI strings are free text).
   r.board.model = "Box \"9\" \\ rev\nB";
   r.board.hostname = "h\"x";
@@ -383,7 +389,9 @@ TEST(MetricsEscaping, HostileIdentityIsEscapedInTheExposition) {
   in.board = &r.board;
   std::string out;
   encode(in, out);
-  EXPECT_NE(out.find("sbcmon_board_info{model=\"Box \\\"9\\\" \\\\ rev\\nB\"} 1\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("sbcmon_board_info{model=\"Box \\\"9\\\" \\\\ rev\\nB\"} 1\n"),
+            std::string::npos)
+      << out;
   EXPECT_NE(out.find("nodename=\"h\\\"x\""), std::string::npos);
   // One logical line per sample: a raw newline inside a label would split it.
   EXPECT_EQ(out.find("rev\nB"), std::string::npos);
