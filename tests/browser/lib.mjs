@@ -17,8 +17,14 @@ export const CHROMIUM = process.env.SBCMON_CHROMIUM || "/usr/bin/chromium";
 /** Why these tests cannot run here, or null when they can. */
 export function skipReason() {
   if (!BIN || !fs.existsSync(BIN)) return "SBCMON_BIN is not set or not built";
-  if (!fs.existsSync(CHROMIUM)) return `no Chromium at ${CHROMIUM} (apt-get install chromium)`;
+  if (!fs.existsSync(CHROMIUM)) return ciFails(`no Chromium at ${CHROMIUM} (apt-get install chromium)`);
   return null;
+}
+
+// Under CI a missing tool is a failure, never a silent skip.
+function ciFails(reason) {
+  if (process.env.CI === "true") throw new Error(`CI=true and ${reason}`);
+  return reason;
 }
 
 /** A TCP port that was free a moment ago. */

@@ -30,7 +30,12 @@ function skipWhy() {
   const base = skipReason();
   if (base) return base;
   for (const cmd of [PROMETHEUS, PROMTOOL]) {
-    if (!(cmd.includes("/") ? fs.existsSync(cmd) : onPath(cmd))) return `${cmd} not installed (Debian package prometheus)`;
+    if (!(cmd.includes("/") ? fs.existsSync(cmd) : onPath(cmd))) {
+      const reason = `${cmd} not installed (Debian package prometheus)`;
+      // Under CI a missing tool is a failure, never a silent skip.
+      if (process.env.CI === "true") throw new Error(`CI=true and ${reason}`);
+      return reason;
+    }
   }
   return false;
 }

@@ -16,9 +16,11 @@ export const FIXTURES = process.env.SBCMON_FIXTURES;
 
 // Why the monitor suites cannot run here, or false when they can (for `skip`).
 export function skipReason() {
-  if (!BIN || !fs.existsSync(BIN)) return "SBCMON_BIN is not set or not built";
-  if (!FIXTURES || !fs.existsSync(FIXTURES)) return "SBCMON_FIXTURES is not set";
-  return false;
+  const reason = (!BIN || !fs.existsSync(BIN)) ? "SBCMON_BIN is not set or not built"
+    : (!FIXTURES || !fs.existsSync(FIXTURES)) ? "SBCMON_FIXTURES is not set" : false;
+  // Under CI a missing part is a failure, never a silent skip.
+  if (reason && process.env.CI === "true") throw new Error(`CI=true and ${reason}`);
+  return reason;
 }
 
 // GET on the loopback on its own connection; resolves { status, headers, body: Buffer, text }.
