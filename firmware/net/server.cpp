@@ -344,6 +344,9 @@ struct Server::Impl final : socketio::EngineLink {
       c->has_session = false;
       c->close_me = true;
       lws_callback_on_writable(ws);
+      // A peer that stopped reading never makes the socket writeable again: give
+      // the close frame a moment, then drop the connection regardless.
+      lws_set_timeout(ws, PENDING_TIMEOUT_CLOSE_SEND, 2);
     }
   }
 
@@ -914,9 +917,17 @@ struct Server::Impl final : socketio::EngineLink {
     if (a == nullptr) return respond(wsi, HTTP_STATUS_NOT_FOUND, "text/plain", "Not Found");
 
     char buf[256];
-    const std::string_view inm = header(wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH, buf, sizeof(buf));
-    const bool not_modified = !inm.empty() && inm.find(a->etag) != std::string_view::npos;
     const bool gzip = accepts_gzip(header(wsi, WSI_TOKEN_HTTP_ACCEPT_ENCODING, buf, sizeof(buf)));
+    // A strong ETag names one representation: the gzip bytes get their own.
+    char etag[64];
+    const std::string_view base(a->etag);
+    if (gzip && base.size() >= 2 && base.size() + 3 < sizeof(etag)) {
+      std::snprintf(etag, sizeof(etag), "%.*s-gz\"", static_cast<int>(base.size() - 1), base.data());
+    } else {
+      std::snprintf(etag, sizeof(etag), "%s", a->etag);
+    }
+    const std::string_view inm = header(wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH, buf, sizeof(buf));
+    const bool not_modified = !inm.empty() && (inm.find(etag) != std::string_view::npos || inm == "*");
     std::string_view body;
     if (!not_modified) {
       if (gzip) {
@@ -934,7 +945,7 @@ struct Server::Impl final : socketio::EngineLink {
     unsigned char* end = hdr + sizeof(hdr) - 1;
     const unsigned status = not_modified ? HTTP_STATUS_NOT_MODIFIED : HTTP_STATUS_OK;
     if (lws_add_http_common_headers(wsi, status, a->content_type, body.size(), &p, end) != 0) return -1;
-    if (add_header(wsi, "etag:", a->etag, &p, end) != 0) return -1;
+    if (add_header(wsi, "etag:", etag, &p, end) != 0) return -1;
     // Revalidate every time: the ETag makes that a 304 of a few bytes.
     if (add_header(wsi, "cache-control:", "no-cache", &p, end) != 0) return -1;
     if (add_header(wsi, "vary:", "Accept-Encoding", &p, end) != 0) return -1;
