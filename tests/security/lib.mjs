@@ -144,6 +144,11 @@ export async function startSbcmon({ args = [], tls: useTls = false, port, interv
 export function request(url, { method = "GET", headers = {}, body, timeout = 5000 } = {}) {
   const u = new URL(url);
   const mod = u.protocol === "https:" ? https : http;
+  // A body goes with its Content-Length, as browsers send it (not chunked) unless asked.
+  const names = Object.keys(headers).map((k) => k.toLowerCase());
+  if (body !== undefined && !names.includes("content-length") && !names.includes("transfer-encoding")) {
+    headers = { ...headers, "content-length": Buffer.byteLength(body) };
+  }
   return new Promise((resolve, reject) => {
     const req = mod.request(
       { host: u.hostname, port: u.port, path: u.pathname + u.search, method, headers, agent: false,
