@@ -27,7 +27,7 @@ TOOLCHAIN_ARMHF   := $(CURDIR)/toolchains/arm-linux-gnueabihf.cmake
 SYSROOT_AARCH64   ?= $(CURDIR)/build/sysroot-arm64
 SYSROOT_ARMHF     ?= $(CURDIR)/build/sysroot-armhf
 
-.PHONY: all build run test bench deps deps-run deps-test menuconfig savedefconfig clean distclean www-dist deb help
+.PHONY: all build run test fuzz bench deps deps-run deps-test menuconfig savedefconfig clean distclean www-dist deb help
 
 all: build
 
@@ -83,6 +83,10 @@ test: deps-test
 
 bench: deps-test
 	scripts/bench.sh
+
+# every libFuzzer target for FUZZ_SECONDS each (default 30): make fuzz FUZZ_SECONDS=600
+fuzz:
+	FUZZ_SECONDS=$(or $(FUZZ_SECONDS),30) scripts/fuzz.sh
 
 www-dist: deps-run
 	scripts/www-dist.sh

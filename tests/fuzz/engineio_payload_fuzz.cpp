@@ -35,5 +35,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)eio::decode_binary_frame(in, proto);
   (void)eio::parse_query(in);
   (void)eio::utf16_length(in);
+  std::string bytes;
+  if (eio::base64_decode(in, bytes)) {
+    // Whatever decodes re-encodes (canonically) to text that decodes to the same bytes.
+    std::string text, again;
+    eio::base64_encode(bytes, text);
+    if (!eio::base64_decode(text, again) || again != bytes) __builtin_trap();
+  }
   return 0;
 }
