@@ -39,10 +39,48 @@ const darkScheme = matchMedia('(prefers-color-scheme: dark)');
 
 // ---- connection ----------------------------------------------------------
 
-const socket = io({ reconnectionDelayMax: 3000 });
+// The access token (sbcmon --token-file), asked for only when the board refuses
+// us, kept in localStorage, sent as Socket.IO auth on every (re)connect. Never
+// logged or put in a URL.
+const tokenKey = 'sbcmon.token';
+const storedToken = {
+  get() { try { return localStorage.getItem(tokenKey) || ''; } catch { return ''; } },
+  set(v) { try { if (v) localStorage.setItem(tokenKey, v); else localStorage.removeItem(tokenKey); } catch { /* private mode */ } },
+};
+let token = storedToken.get();
+
+const socket = io({
+  reconnectionDelayMax: 3000,
+  auth: (cb) => cb(token ? { token } : {}),
+});
+
+function askToken(wrong) {
+  const form = $('auth');
+  $('auth-msg').textContent = wrong
+    ? 'That token was not accepted. Enter the access token of this board.'
+    : 'This board asks for its access token before it shows any data.';
+  const first = form.hidden;
+  form.hidden = false;
+  setConn('locked');
+  if (first || wrong) { $('auth-token').value = ''; $('auth-token').focus(); }
+}
+
+$('auth').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const v = $('auth-token').value.trim();
+  if (!v) return;
+  token = v;
+  storedToken.set(v);
+  $('auth-token').value = '';
+  $('auth').hidden = true;
+  note('auth-submit');
+  setConn('connecting');
+  socket.connect();
+});
 
 socket.on('connect', () => {
   note('connect');
+  $('auth').hidden = true;
   setConn('live');
   // Backfill what we missed while away; the server acks with t > since only.
   const s = state.store;
@@ -59,7 +97,17 @@ socket.on('connect', () => {
 });
 socket.on('disconnect', (reason) => { note('disconnect', { reason }); setConn('reconnecting'); });
 socket.io.on('reconnect_attempt', () => setConn('reconnecting'));
-socket.on('connect_error', () => { if (state.conn !== 'connecting' || state.store) setConn('reconnecting'); });
+socket.on('connect_error', (err) => {
+  if (err && err.message === 'unauthorized') {
+    // Refused by the board: no automatic retry comes; ask (again) for the token.
+    const wrong = !!token;
+    note('auth-needed', { wrong });
+    if (wrong) { token = ''; storedToken.set(''); }
+    askToken(wrong);
+    return;
+  }
+  if (state.conn !== 'connecting' || state.store) setConn('reconnecting');
+});
 
 socket.on('board', (b) => {
   note('board', { cores: b.cores });
@@ -103,7 +151,7 @@ function setConn(c) {
   const el = $('status');
   const shown = c === 'live' && state.paused ? 'paused' : c;
   el.dataset.state = shown;
-  el.lastElementChild.textContent = { live: 'Live', paused: 'Paused', reconnecting: 'Reconnecting…', connecting: 'Connecting…' }[shown];
+  el.lastElementChild.textContent = { live: 'Live', paused: 'Paused', reconnecting: 'Reconnecting…', connecting: 'Connecting…', locked: 'Token needed' }[shown];
   document.body.classList.toggle('stale', c !== 'live');
   updateTitle();
 }
