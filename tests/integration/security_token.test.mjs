@@ -127,7 +127,15 @@ describe("--token-file: Socket.IO and data routes", { skip }, () => {
     }
   });
 
-  for (const route of ["/api/v1/history", "/metrics", "/healthz"]) {
+  it("/healthz answers without the token (for supervisors) and reveals no figures", async () => {
+    const r = await request(`${sbc.url}/healthz`);
+    assert.equal(r.status, 200);
+    const body = JSON.parse(r.text);
+    assert.equal(body.status, "ok");
+    assert.doesNotMatch(r.text, /"t"|"seq"|"cpu"|"mem"|"hostname"|"kernel"/, `healthz says more than ok: ${r.text}`);
+  });
+
+  for (const route of ["/api/v1/history", "/metrics"]) {
     it(`${route}: 401 without or with a wrong Bearer, 200 with the token`, async () => {
       for (const headers of [{}, { authorization: `Bearer ${WRONG}` }, { authorization: `Basic ${TOKEN}` },
         { authorization: `Bearer ${TOKEN}x` }, { authorization: `Bearer ${TOKEN.slice(0, -1)}` }, { authorization: "Bearer " }]) {
