@@ -57,9 +57,12 @@ constexpr const char* kPageCsp =
     "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; "
     "script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
+// Data and error responses are never rendered as documents, nor framed.
+constexpr const char* kDataCsp = "default-src 'none'; frame-ancestors 'none'";
+
 enum class Endpoint : std::uint8_t { kSocketIo, kEcho };
 enum class Role : std::uint8_t { kNone, kPollGet, kPollPost, kWebSocket };
-enum class Method : std::uint8_t { kGet, kPost, kHead, kOther };
+enum class Method : std::uint8_t { kGet, kPost, kHead, kOptions, kOther };
 
 // Per-connection state; lws allocates and zeroes it, so it must stay trivial.
 struct Conn {
@@ -105,6 +108,7 @@ Method method_of(lws* wsi) {
   if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0) return Method::kPost;
 #if defined(LWS_WITH_HTTP_UNCOMMON_HEADERS) || defined(LWS_HTTP_HEADERS_ALL)
   if (lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0) return Method::kHead;
+  if (lws_hdr_total_length(wsi, WSI_TOKEN_OPTIONS_URI) > 0) return Method::kOptions;
 #endif
   return Method::kOther;
 }
@@ -414,8 +418,11 @@ struct Server::Impl final : socketio::EngineLink {
     if (lws_add_http_common_headers(wsi, status, content_type, body.size(), &p, end) != 0) return -1;
     if (add_header(wsi, "x-content-type-options:", "nosniff", &p, end) != 0) return -1;
     if (add_header(wsi, "cache-control:", "no-store", &p, end) != 0) return -1;
+    if (add_header(wsi, "referrer-policy:", "no-referrer", &p, end) != 0) return -1;
+    if (add_header(wsi, "content-security-policy:", kDataCsp, &p, end) != 0) return -1;
     if (extra != nullptr && add_header(wsi, "access-control-allow-origin:", extra, &p, end) != 0)
       return -1;
+    if (add_cors(wsi, &p, end) != 0) return -1;
     if (content_encoding != nullptr &&
         (add_header(wsi, "content-encoding:", content_encoding, &p, end) != 0 ||
          add_header(wsi, "vary:", "Accept-Encoding", &p, end) != 0))
@@ -443,6 +450,27 @@ struct Server::Impl final : socketio::EngineLink {
       return respond(wsi, status, content_type, zipped, head_only, nullptr, "gzip");
     }
     return respond(wsi, status, content_type, body, head_only);
+  }
+
+  // For a request from an origin allowed with --allow-origin (not the board's
+  // own), the CORS headers a browser needs to read the polling responses.
+  int add_cors(lws* wsi, unsigned char** p, unsigned char* end) const {
+    char obuf[256];
+    const std::string_view origin = header(wsi, WSI_TOKEN_ORIGIN, obuf, sizeof(obuf));
+    if (origin.empty() || !origin_listed(origin)) return 0;
+    if (add_header(wsi, "access-control-allow-origin:", obuf, p, end) != 0 ||
+        add_header(wsi, "access-control-allow-credentials:", "true", p, end) != 0 ||
+        add_header(wsi, "vary:", "Origin", p, end) != 0) {
+      return -1;
+    }
+    return 0;
+  }
+
+  bool origin_listed(std::string_view origin) const {
+    for (const std::string& allowed : cfg.allow_origins) {
+      if (allowed == "*" || origin == allowed) return true;
+    }
+    return false;
   }
 
   static int add_header(lws* wsi, const char* name, const char* value, unsigned char** p,
@@ -516,10 +544,7 @@ struct Server::Impl final : socketio::EngineLink {
     char obuf[256];
     char hbuf[256];
     const std::string_view origin = header(wsi, WSI_TOKEN_ORIGIN, obuf, sizeof(obuf));
-    if (origin.empty()) return true;
-    for (const std::string& allowed : cfg.allow_origins) {
-      if (allowed == "*" || origin == allowed) return true;
-    }
+    if (origin.empty() || origin_listed(origin)) return true;
     const std::string_view host = header(wsi, WSI_TOKEN_HOST, hbuf, sizeof(hbuf));
     if (host.empty()) return false;
     const auto scheme_end = origin.find("://");
@@ -555,6 +580,24 @@ struct Server::Impl final : socketio::EngineLink {
     return ++slot->count <= cfg.handshakes_per_s;
   }
 
+  // CORS preflight for an allowed origin's POST (content-type: text/plain is
+  // simple, but clients may add headers).
+  int preflight(lws* wsi) {
+    unsigned char hdr[LWS_PRE + 1024];
+    unsigned char* start = hdr + LWS_PRE;
+    unsigned char* p = start;
+    unsigned char* end = hdr + sizeof(hdr) - 1;
+    if (lws_add_http_common_headers(wsi, HTTP_STATUS_NO_CONTENT, "text/plain", 0, &p, end) != 0 ||
+        add_header(wsi, "access-control-allow-methods:", "GET, POST", &p, end) != 0 ||
+        add_header(wsi, "access-control-allow-headers:", "content-type", &p, end) != 0 ||
+        add_header(wsi, "access-control-max-age:", "86400", &p, end) != 0 ||
+        add_header(wsi, "content-security-policy:", kDataCsp, &p, end) != 0 ||
+        add_cors(wsi, &p, end) != 0 || lws_finalize_write_http_header(wsi, start, &p, end) != 0) {
+      return -1;
+    }
+    return lws_http_transaction_completed(wsi) != 0 ? -1 : 0;
+  }
+
   int respond_refused(lws* wsi) {
     return respond(wsi, 429, "application/json", R"({"code":3,"message":"Too many handshakes"})");
   }
@@ -566,6 +609,7 @@ struct Server::Impl final : socketio::EngineLink {
     const eio::Query q = eio::parse_query(qs);
     if (!q.transport) return respond_error(wsi, eio::ErrorCode::kUnknownTransport);
     if (!origin_ok(wsi)) return respond_error(wsi, eio::ErrorCode::kForbidden);
+    if (method == Method::kOptions) return preflight(wsi);
     // A websocket handshake that arrived without the Upgrade header.
     if (*q.transport != eio::Transport::kPolling) return respond_error(wsi, eio::ErrorCode::kBadRequest);
     if (q.sid.empty()) {
