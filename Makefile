@@ -27,7 +27,7 @@ TOOLCHAIN_ARMHF   := $(CURDIR)/toolchains/arm-linux-gnueabihf.cmake
 SYSROOT_AARCH64   ?= $(CURDIR)/build/sysroot-arm64
 SYSROOT_ARMHF     ?= $(CURDIR)/build/sysroot-armhf
 
-.PHONY: all build run test fuzz bench deps deps-run deps-test menuconfig savedefconfig clean distclean www-dist deb help
+.PHONY: all build run test fuzz bench deps deps-run deps-test menuconfig savedefconfig clean distclean www-dist deb help firmware test-firmware
 
 all: build
 
@@ -94,6 +94,15 @@ www-dist: deps-run
 # .debs for host, rpi4 (arm64) and beaglebone-black (armhf) in build/deb/
 deb: deps-test
 	packaging/deb/make-debs.sh $(DEB_BOARDS)
+
+# One static, stripped sbcmon (libwebsockets + mbedTLS, pinned sources): build/firmware/sbcmon-$(BOARD)
+firmware:
+	@test -n "$(BOARD)" || { echo "usage: make firmware BOARD=<board> (see board/)"; exit 2; }
+	scripts/firmware.sh $(BOARD)
+
+# Both firmware binaries under qemu-user over HTTPS/WSS (run by make test)
+test-firmware:
+	bash tests/firmware/run.sh
 
 clean:
 	rm -rf build

@@ -1,0 +1,260 @@
+#!/usr/bin/env bash
+# The firmware build: one self-contained, static, stripped sbcmon for a board, with
+# libwebsockets + mbedTLS + cJSON + zlib built from pinned Debian sources (no OpenSSL).
+#   scripts/firmware.sh <board>            e.g. rpi4, beaglebone-black (see board/)
+#   scripts/firmware.sh --fetch-only       only download and verify the pinned sources
+# Result: build/firmware/sbcmon-<board> (stripped); the unstripped one stays in
+# build/firmware/<board>/sbcmon.
+#
+# Sources: cmake/firmware/sources.sha256 pins every tarball; each is checked before use.
+# With SBCMON_FIRMWARE_SOURCES=<dir> (holding those tarballs) the build is offline and
+# never downloads, which is how Buildroot and Yocto build it; otherwise the tarballs are
+# fetched once into build/firmware/sources with `apt-get source --download-only`.
+# Dependencies are built once per architecture into build/firmware/deps-<arch>-<key>,
+# where <key> hashes the pins, this recipe and the compiler: a second run only rebuilds
+# sbcmon. JOBS (default 2) caps the parallel jobs.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+PY=/usr/bin/python3
+JOBS="${JOBS:-2}"
+FW="$ROOT/build/firmware"
+PINS="$ROOT/cmake/firmware/sources.sha256"
+TOOLCHAIN="$ROOT/cmake/firmware/toolchain.cmake"
+
+# The Debian source packages the pins come from (bookworm).
+DEBIAN_SOURCES=(mbedtls=2.28.3-1 libwebsockets=4.1.6-3 cjson=1.7.15-1+deb12u4 zlib=1:1.2.13.dfsg-1)
+MBEDTLS_ORIG=mbedtls_2.28.3.orig.tar.gz
+MBEDTLS_DEB=mbedtls_2.28.3-1.debian.tar.xz
+LWS_ORIG=libwebsockets_4.1.6.orig.tar.gz
+LWS_DEB=libwebsockets_4.1.6-3.debian.tar.xz
+CJSON_ORIG=cjson_1.7.15.orig.tar.gz
+CJSON_DEB=cjson_1.7.15-1+deb12u4.debian.tar.xz
+ZLIB_ORIG=zlib_1.2.13.dfsg.orig.tar.bz2
+ZLIB_DEB=zlib_1.2.13.dfsg-1.debian.tar.xz
+
+die() { echo "firmware.sh: error: $*" >&2; exit 1; }
+note() { echo "firmware.sh: $*"; }
+usage() { echo "usage: $0 <board> | --fetch-only" >&2; exit 2; }
+
+[[ $# -eq 1 ]] || usage
+
+# --- sources -------------------------------------------------------------------
+pinned_files() { grep -v '^#' "$PINS" | awk 'NF == 2 { print $2 }'; }
+
+# A deb-src entry mirroring the machine's own deb entry for bookworm (idempotent).
+ensure_deb_src() {
+  local f=/etc/apt/sources.list.d/sbcmon-deb-src.sources uri
+  if apt-cache showsrc libwebsockets 2>/dev/null | grep -q '^Version: 4.1.6-3$'; then
+    return 0
+  fi
+  uri="$(awk 'tolower($1) == "uris:" { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)"
+  [[ -n "$uri" ]] || uri="$(sed -n -E 's/^deb[[:space:]]+(\[[^]]*\][[:space:]]+)?([^[:space:]]+)[[:space:]]+bookworm[[:space:]].*/\2/p' /etc/apt/sources.list 2>/dev/null | head -n 1)"
+  [[ -n "$uri" ]] || die "no bookworm mirror in /etc/apt to add a deb-src entry for"
+  [[ "$(id -u)" -eq 0 ]] || die "adding a deb-src entry needs root (or set SBCMON_FIRMWARE_SOURCES)"
+  note "adding deb-src for $uri bookworm ($f)"
+  printf 'Types: deb-src\nURIs: %s\nSuites: bookworm\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+    "$uri" >"$f"
+  apt-get -q -o DPkg::Lock::Timeout=300 update >/dev/null \
+    || note "warning: apt-get update reported errors; trying apt-get source anyway"
+}
+
+# Prints the directory holding every pinned tarball, checked against the pins.
+sources_dir() {
+  local dir missing=() f
+  if [[ -n "${SBCMON_FIRMWARE_SOURCES:-}" ]]; then
+    dir="$(cd "$SBCMON_FIRMWARE_SOURCES" && pwd)" || die "SBCMON_FIRMWARE_SOURCES=$SBCMON_FIRMWARE_SOURCES is not a directory"
+  else
+    dir="$FW/sources"
+  fi
+  for f in $(pinned_files); do [[ -f "$dir/$f" ]] || missing+=("$f"); done
+  if [[ ${#missing[@]} -gt 0 ]]; then
+    [[ -z "${SBCMON_FIRMWARE_SOURCES:-}" ]] \
+      || die "offline build: $dir lacks ${missing[*]} (SBCMON_FIRMWARE_SOURCES)"
+    ensure_deb_src >&2
+    mkdir -p "$dir"
+    note "fetching ${DEBIAN_SOURCES[*]} into ${dir#"$ROOT"/}" >&2
+    (cd "$dir" && apt-get source -q --download-only "${DEBIAN_SOURCES[@]}" >/dev/null 2>&1) \
+      || (cd "$dir" && apt-get source -q --download-only "${DEBIAN_SOURCES[@]}" >&2) \
+      || die "apt-get source failed"
+  fi
+  (cd "$dir" && grep -v '^#' "$PINS" | sha256sum --quiet --strict -c - >&2) \
+    || die "a source in $dir does not match cmake/firmware/sources.sha256"
+  echo "$dir"
+}
+
+# unpack <tarball> <debian tarball> <dest>: upstream source plus Debian's patch series.
+unpack() {
+  local orig="$1" deb="$2" dest="$3" p
+  rm -rf "$dest" && mkdir -p "$dest"
+  tar -xf "$orig" -C "$dest" --strip-components=1
+  tar -xf "$deb" -C "$dest"
+  if [[ -f "$dest/debian/patches/series" ]]; then
+    while read -r p _; do
+      [[ -z "$p" || "$p" == \#* ]] && continue
+      patch -s -p1 -d "$dest" <"$dest/debian/patches/$p" || die "Debian patch $p does not apply in $dest"
+    done <"$dest/debian/patches/series"
+  fi
+}
+
+# --- dependency recipes (their text is part of the cache key) -------------------
+# mbedTLS: only what an HTTPS/WSS server with one ECDSA P-256 (or user-given RSA)
+# certificate and the self-signed certificate writer need.
+build_mbedtls() {
+  local src="$WORK/mbedtls"
+  unpack "$SRC/$MBEDTLS_ORIG" "$SRC/$MBEDTLS_DEB" "$src"
+  local s
+  for s in MBEDTLS_DES_C MBEDTLS_ARIA_C MBEDTLS_CAMELLIA_C MBEDTLS_BLOWFISH_C MBEDTLS_ARC4_C \
+           MBEDTLS_XTEA_C MBEDTLS_RIPEMD160_C MBEDTLS_MD5_C MBEDTLS_PADLOCK_C MBEDTLS_AESNI_C \
+           MBEDTLS_CMAC_C MBEDTLS_CCM_C MBEDTLS_HKDF_C MBEDTLS_NIST_KW_C MBEDTLS_PKCS12_C \
+           MBEDTLS_PKCS5_C MBEDTLS_DHM_C MBEDTLS_SSL_PROTO_TLS1 MBEDTLS_SSL_PROTO_TLS1_1 \
+           MBEDTLS_SSL_PROTO_DTLS MBEDTLS_SSL_DTLS_ANTI_REPLAY MBEDTLS_SSL_DTLS_HELLO_VERIFY \
+           MBEDTLS_SSL_DTLS_CLIENT_PORT_REUSE MBEDTLS_SSL_DTLS_BADMAC_LIMIT MBEDTLS_SSL_DTLS_CONNECTION_ID \
+           MBEDTLS_SSL_CBC_RECORD_SPLITTING MBEDTLS_SSL_CLI_C MBEDTLS_KEY_EXCHANGE_PSK_ENABLED \
+           MBEDTLS_KEY_EXCHANGE_DHE_PSK_ENABLED MBEDTLS_KEY_EXCHANGE_ECDHE_PSK_ENABLED \
+           MBEDTLS_KEY_EXCHANGE_RSA_PSK_ENABLED MBEDTLS_KEY_EXCHANGE_DHE_RSA_ENABLED \
+           MBEDTLS_KEY_EXCHANGE_RSA_ENABLED MBEDTLS_KEY_EXCHANGE_ECDH_ECDSA_ENABLED \
+           MBEDTLS_KEY_EXCHANGE_ECDH_RSA_ENABLED MBEDTLS_ECP_DP_SECP192R1_ENABLED \
+           MBEDTLS_ECP_DP_SECP224R1_ENABLED MBEDTLS_ECP_DP_SECP521R1_ENABLED \
+           MBEDTLS_ECP_DP_SECP192K1_ENABLED MBEDTLS_ECP_DP_SECP224K1_ENABLED \
+           MBEDTLS_ECP_DP_SECP256K1_ENABLED MBEDTLS_ECP_DP_BP256R1_ENABLED \
+           MBEDTLS_ECP_DP_BP384R1_ENABLED MBEDTLS_ECP_DP_BP512R1_ENABLED \
+           MBEDTLS_ECP_DP_CURVE448_ENABLED MBEDTLS_X509_CRL_PARSE_C MBEDTLS_X509_CSR_PARSE_C \
+           MBEDTLS_X509_CSR_WRITE_C \
+           MBEDTLS_SELF_TEST MBEDTLS_VERSION_FEATURES MBEDTLS_DEBUG_C \
+           MBEDTLS_TIMING_C MBEDTLS_PSA_CRYPTO_C MBEDTLS_PSA_CRYPTO_STORAGE_C \
+           MBEDTLS_PSA_ITS_FILE_C MBEDTLS_LMS_C MBEDTLS_SSL_RENEGOTIATION \
+           MBEDTLS_SSL_CONTEXT_SERIALIZATION MBEDTLS_SSL_TRUNCATED_HMAC; do
+    grep -q "define $s\b" "$src/include/mbedtls/config.h" && "$PY" "$src/scripts/config.py" -f "$src/include/mbedtls/config.h" unset "$s"
+  done
+  cmake -S "$src" -B "$src/_build" "${CMAKE_COMMON[@]}" \
+    -DENABLE_TESTING=OFF -DENABLE_PROGRAMS=OFF -DMBEDTLS_FATAL_WARNINGS=OFF \
+    -DUSE_STATIC_MBEDTLS_LIBRARY=ON -DUSE_SHARED_MBEDTLS_LIBRARY=OFF -DINSTALL_MBEDTLS_HEADERS=ON >/dev/null
+  cmake --build "$src/_build" -j "$JOBS" >/dev/null
+  cmake --install "$src/_build" >/dev/null
+}
+
+build_zlib() {
+  local src="$WORK/zlib"
+  # Debian's zlib patches only concern minizip and the shared library: upstream as is.
+  rm -rf "$src" && mkdir -p "$src"
+  tar -xf "$SRC/$ZLIB_ORIG" -C "$src" --strip-components=1
+  (cd "$src" && CHOST="$TRIPLET" CC="$TRIPLET-gcc" CFLAGS="-Os -ffunction-sections -fdata-sections" \
+     ./configure --static --prefix="$PREFIX" >/dev/null \
+     && make -j "$JOBS" libz.a >/dev/null && make install >/dev/null)
+}
+
+build_cjson() {
+  local src="$WORK/cjson"
+  unpack "$SRC/$CJSON_ORIG" "$SRC/$CJSON_DEB" "$src"
+  cmake -S "$src" -B "$src/_build" "${CMAKE_COMMON[@]}" \
+    -DBUILD_SHARED_LIBS=OFF -DBUILD_SHARED_AND_STATIC_LIBS=OFF -DENABLE_CJSON_TEST=OFF \
+    -DENABLE_CJSON_UTILS=OFF -DENABLE_CUSTOM_COMPILER_FLAGS=OFF -DENABLE_TARGET_EXPORT=OFF >/dev/null
+  cmake --build "$src/_build" -j "$JOBS" >/dev/null
+  cmake --install "$src/_build" >/dev/null
+}
+
+# libwebsockets: server role, HTTP/1 and ws over mbedTLS; no client, no HTTP/2, no
+# event-library backends, no plugins or extensions, no bundled zlib.
+build_lws() {
+  local src="$WORK/libwebsockets"
+  unpack "$SRC/$LWS_ORIG" "$SRC/$LWS_DEB" "$src"
+  cmake -S "$src" -B "$src/_build" "${CMAKE_COMMON[@]}" \
+    -DLWS_WITH_MBEDTLS=ON -DLWS_WITH_SSL=ON \
+    -DLWS_MBEDTLS_INCLUDE_DIRS="$PREFIX/include" \
+    -DLWS_MBEDTLS_LIBRARIES="$PREFIX/lib/libmbedtls.a;$PREFIX/lib/libmbedx509.a;$PREFIX/lib/libmbedcrypto.a" \
+    -DLWS_WITH_SHARED=OFF -DLWS_WITH_STATIC=ON -DLWS_STATIC_PIC=OFF \
+    -DLWS_WITHOUT_CLIENT=ON -DLWS_WITH_HTTP2=OFF -DLWS_WITHOUT_EXTENSIONS=ON \
+    -DLWS_WITH_LIBUV=OFF -DLWS_WITH_LIBEV=OFF -DLWS_WITH_LIBEVENT=OFF -DLWS_WITH_GLIB=OFF \
+    -DLWS_WITH_PLUGINS=OFF -DLWS_WITH_LWSWS=OFF -DLWS_WITH_ZLIB=OFF -DLWS_WITH_BUNDLED_ZLIB=OFF \
+    -DLWS_WITH_SOCKS5=OFF -DLWS_WITH_HTTP_PROXY=OFF -DLWS_WITH_CGI=OFF -DLWS_WITH_ACCESS_LOG=OFF \
+    -DLWS_WITH_SERVER_STATUS=OFF -DLWS_WITH_SECURE_STREAMS=OFF -DLWS_WITH_SYS_ASYNC_DNS=OFF \
+    -DLWS_WITH_SYS_NTPCLIENT=OFF -DLWS_WITH_SYS_DHCP_CLIENT=OFF -DLWS_WITH_DIR=OFF \
+    -DLWS_WITH_LEJP=OFF -DLWS_WITH_STRUCT_JSON=OFF -DLWS_WITH_GENCRYPTO=OFF -DLWS_WITH_JOSE=OFF \
+    -DLWS_WITH_THREADPOOL=OFF -DLWS_WITH_DETAILED_LATENCY=OFF -DLWS_ROLE_RAW_PROXY=OFF \
+    -DLWS_ROLE_DBUS=OFF -DLWS_ROLE_MQTT=OFF -DLWS_WITH_UDP=OFF -DLWS_WITH_LWS_DSH=OFF \
+    -DLWS_WITH_FTS=OFF -DLWS_WITH_SPAWN=OFF -DLWS_WITH_FSMOUNT=OFF -DLWS_WITH_PEER_LIMITS=OFF \
+    -DLWS_WITH_SYS_SMD=OFF -DLWS_WITH_SYS_STATE=ON -DLWS_WITH_MINIMAL_EXAMPLES=OFF \
+    -DLWS_WITHOUT_TESTAPPS=ON -DLWS_WITHOUT_TEST_SERVER=ON -DLWS_WITHOUT_TEST_SERVER_EXTPOLL=ON \
+    -DLWS_WITHOUT_TEST_PING=ON -DLWS_WITHOUT_TEST_CLIENT=ON -DLWS_WITH_EXPORT_LWSTARGETS=OFF \
+    -DLWS_IPV6=ON -DLWS_UNIX_SOCK=OFF -DDISABLE_WERROR=ON >"$WORK/lws-cmake.log" 2>&1 \
+    || { tail -n 30 "$WORK/lws-cmake.log"; die "libwebsockets: cmake failed"; }
+  cmake --build "$src/_build" -j "$JOBS" >"$WORK/lws-build.log" 2>&1 \
+    || { grep -E 'error|Error' "$WORK/lws-build.log" | head -n 30; die "libwebsockets: build failed"; }
+  cmake --install "$src/_build" >/dev/null
+  # sbcmon asks pkg-config for 'libwebsockets'; a static-only install names it _static.
+  if [[ ! -f "$PREFIX/lib/pkgconfig/libwebsockets.pc" && -f "$PREFIX/lib/pkgconfig/libwebsockets_static.pc" ]]; then
+    sed 's/^Name: .*/Name: libwebsockets/' "$PREFIX/lib/pkgconfig/libwebsockets_static.pc" \
+      >"$PREFIX/lib/pkgconfig/libwebsockets.pc"
+  fi
+}
+
+build_deps() {
+  mkdir -p "$PREFIX"
+  local t
+  for dep in mbedtls zlib cjson lws; do
+    t=$SECONDS
+    note "$ARCH: building $dep"
+    "build_$dep"
+    note "$ARCH: $dep done ($((SECONDS - t))s)"
+  done
+}
+
+# --- main ----------------------------------------------------------------------
+if [[ "$1" == --fetch-only ]]; then
+  d="$(sources_dir)"
+  note "sources verified in $d"
+  exit 0
+fi
+
+BOARD="$1"
+defconfig="$ROOT/board/$BOARD/defconfig"
+[[ -f "$defconfig" ]] || die "no such board: $BOARD (see board/)"
+if grep -q '^CONFIG_SBCMON_ARCH_AARCH64=y' "$defconfig"; then
+  ARCH=aarch64 TRIPLET=aarch64-linux-gnu
+elif grep -q '^CONFIG_SBCMON_ARCH_ARMHF=y' "$defconfig"; then
+  ARCH=armhf TRIPLET=arm-linux-gnueabihf
+else
+  die "$BOARD is not an ARM board (no CONFIG_SBCMON_ARCH_AARCH64/ARMHF in its defconfig)"
+fi
+command -v "$TRIPLET-gcc" >/dev/null || die "$TRIPLET-gcc not found (apt-get install crossbuild-essential-*)"
+
+start=$SECONDS
+SRC="$(sources_dir)"
+key="$( { cat "$PINS" "$TOOLCHAIN"; declare -f unpack build_mbedtls build_zlib build_cjson build_lws;
+          "$TRIPLET-gcc" --version | head -n 1; } | sha256sum | cut -c1-12)"
+PREFIX="$FW/deps-$ARCH-$key"
+WORK="$FW/work-$ARCH"
+CMAKE_COMMON=(-DCMAKE_TOOLCHAIN_FILE="$TOOLCHAIN" -DSBCMON_CROSS_TRIPLET="$TRIPLET"
+              -DSBCMON_FIRMWARE_PREFIX="$PREFIX" -DCMAKE_INSTALL_PREFIX="$PREFIX"
+              -DCMAKE_INSTALL_LIBDIR=lib -DCMAKE_BUILD_TYPE=MinSizeRel
+              -DCMAKE_C_FLAGS="-ffunction-sections -fdata-sections")
+export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-1700000000}"
+
+if [[ -f "$PREFIX/.done" ]]; then
+  note "$ARCH: dependencies cached in ${PREFIX#"$ROOT"/}"
+else
+  note "$ARCH: building dependencies into ${PREFIX#"$ROOT"/} ($JOBS jobs)"
+  rm -rf "$PREFIX" "$WORK"
+  mkdir -p "$WORK"
+  build_deps
+  touch "$PREFIX/.done"
+  rm -rf "$WORK"
+  # Older keys of this arch are stale caches.
+  for old in "$FW"/deps-"$ARCH"-*; do [[ "$old" == "$PREFIX" ]] || rm -rf "$old"; done
+fi
+
+# sbcmon itself, linked statically against the prefix.
+out="$FW/$BOARD"
+mkdir -p "$out"
+"$PY" scripts/kconfig.py defconfig "$defconfig" "$out/.config" >/dev/null
+www=()
+[[ -n "${SBCMON_WWW_DIR:-}" ]] && www=(-DSBCMON_WWW_DIR="$SBCMON_WWW_DIR")
+cmake -S "$ROOT" -B "$out" -DCMAKE_TOOLCHAIN_FILE="$TOOLCHAIN" -DSBCMON_CROSS_TRIPLET="$TRIPLET" \
+  -DSBCMON_FIRMWARE_PREFIX="$PREFIX" -DSBCMON_CONFIG="$out/.config" -DSBCMON_STATIC=ON \
+  -DBUILD_TESTING=OFF -DCMAKE_BUILD_TYPE=MinSizeRel "${www[@]}" ${SBCMON_FIRMWARE_CMAKE_FLAGS:-} >/dev/null
+cmake --build "$out" -j "$JOBS" --target sbcmon
+"$TRIPLET-strip" -o "$FW/sbcmon-$BOARD" "$out/sbcmon"
+size="$(stat -c %s "$FW/sbcmon-$BOARD")"
+note "$BOARD ($ARCH): build/firmware/sbcmon-$BOARD, $size bytes stripped ($((size / 1024)) KiB), $((SECONDS - start))s"

@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# `make test-firmware`: build the static firmware binaries (scripts/firmware.sh) for one
+# aarch64 and one armhf board and check what someone flashing a board relies on:
+#   - readelf/file: the board's ELF machine, fully static, no libssl/libcrypto (no NEEDED);
+#   - the stripped size against the 1 MiB goal;
+#   - under qemu-user (static: no -L) against the board's fixture /proc and /sys, with
+#     --tls and a self-signed certificate made in --state-dir: curl -k --compressed gets
+#     the page over HTTPS, and socket.io-client 4 receives samples over WSS;
+#   - SIGTERM ends it with exit 0.
+#   tests/firmware/run.sh [board...]        (default: rpi4 beaglebone-black)
+# SBCMON_FIRMWARE_NO_BUILD=1 tests the binaries already in build/firmware/.
+# Ends with a line "N passed, M failed"; exits non-zero if anything failed.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+PY=/usr/bin/python3
+FIXTURES="$ROOT/tests/fixtures"
+# qemu-user is slow to start, and the first start makes a P-256 key and certificate.
+START_TIMEOUT="${SBCMON_QEMU_START_TIMEOUT:-90}"
+STOP_TIMEOUT=15
+SIZE_GOAL=$((1024 * 1024))
+
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "  ok   $*"; }
+bad() { failed=$((failed + 1)); echo "  FAIL $*"; }
+
+work="$(mktemp -d)"
+server_pid=""
+cleanup() {
+  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -KILL "$server_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() {
+  "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+stop_server() {  # <board> <log>: SIGTERM must end it with exit 0, promptly
+  local board="$1" log="$2" rc=0 t=0
+  kill -TERM "$server_pid" 2>/dev/null || true
+  while kill -0 "$server_pid" 2>/dev/null && [[ $t -lt $((STOP_TIMEOUT * 4)) ]]; do
+    sleep 0.25
+    t=$((t + 1))
+  done
+  if kill -0 "$server_pid" 2>/dev/null; then
+    kill -KILL "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+    bad "$board: still running ${STOP_TIMEOUT}s after SIGTERM"
+  else
+    wait "$server_pid" || rc=$?
+    if [[ $rc -eq 0 ]]; then
+      ok "$board: SIGTERM -> exit 0"
+    else
+      bad "$board: SIGTERM -> exit $rc; its output:"
+      sed 's/^/    | /' "$log" | tail -n 20
+    fi
+  fi
+  server_pid=""
+}
+
+# run_board <board> <qemu> <fixture> <readelf machine> <extra readelf flag or "">
+run_board() {
+  local board="$1" qemu="$2" fixture="$3" machine="$4" flag="$5"
+  local bin="$ROOT/build/firmware/sbcmon-$board" fixdir="$FIXTURES/$fixture"
+  echo "== $board ($machine, $qemu, fixture $fixture)"
+
+  if [[ "${SBCMON_FIRMWARE_NO_BUILD:-}" != 1 ]]; then
+    local t=$SECONDS
+    if JOBS="${JOBS:-2}" scripts/firmware.sh "$board" >"$work/$board.build.log" 2>&1; then
+      ok "$board: scripts/firmware.sh built it ($((SECONDS - t))s; $(grep -c 'building dependencies' "$work/$board.build.log" || true) dependency build(s))"
+    else
+      bad "$board: scripts/firmware.sh $board failed; last lines:"
+      tail -n 25 "$work/$board.build.log" | sed 's/^/    | /'
+      return
+    fi
+  fi
+  if [[ ! -x "$bin" ]]; then
+    bad "$board: no binary at ${bin#"$ROOT"/} (make firmware BOARD=$board)"
+    return
+  fi
+
+  # 1. The board's CPU, and nothing loaded at run time.
+  local hdr dyn prog
+  hdr="$(readelf -h "$bin")"
+  if grep -Eq "^ *Machine: +$machine\$" <<<"$hdr" \
+      && { [[ -z "$flag" ]] || grep -q "$flag" <<<"$hdr"; }; then
+    ok "$board: readelf -h says Machine: $machine${flag:+, $flag}"
+  else
+    bad "$board: readelf -h does not say Machine: $machine${flag:+ with $flag}:"
+    sed -n '/Machine\|Flags/p' <<<"$hdr"
+  fi
+  dyn="$(readelf -d "$bin" 2>&1)"
+  prog="$(readelf -l "$bin" 2>&1)"
+  if grep -q 'There is no dynamic section' <<<"$dyn" && ! grep -q 'INTERP' <<<"$prog" \
+      && ! grep -Eiq 'NEEDED|libssl|libcrypto' <<<"$dyn"; then
+    ok "$board: readelf -d/-l: no dynamic section, no interpreter (so no libssl/libcrypto)"
+  else
+    bad "$board: not fully static: $(grep -E 'NEEDED|INTERP|interpreter' <<<"$dyn$prog" | tr -s ' ' | head -n 5)"
+  fi
+  if command -v file >/dev/null 2>&1; then
+    local desc
+    desc="$(file -b "$bin")"
+    if grep -q 'statically linked' <<<"$desc" && grep -q 'stripped' <<<"$desc" \
+        && ! grep -q 'not stripped' <<<"$desc"; then
+      ok "$board: file: ${desc%%,*}, statically linked, stripped"
+    else
+      bad "$board: file says: $desc"
+    fi
+  fi
+  local size
+  size="$(stat -c %s "$bin")"
+  if [[ $size -le $SIZE_GOAL ]]; then
+    ok "$board: stripped size $size bytes ($((size / 1024)) KiB) <= 1 MiB with TLS and the page"
+  else
+    bad "$board: stripped size $size bytes ($((size / 1024)) KiB) is over the 1 MiB goal"
+  fi
+
+  if ! command -v "$qemu" >/dev/null 2>&1; then
+    bad "$board: $qemu not found (apt-get install qemu-user)"
+    return
+  fi
+  if [[ ! -d "$fixdir/sys" ]]; then
+    bad "$board: fixture tests/fixtures/$fixture (with sys/) is missing"
+    return
+  fi
+
+  # 2. Serve the fixture board over TLS with a self-signed certificate made on start.
+  local port state="$work/$board.state" log="$work/$board.log"
+  mkdir -p "$state"
+  port="$(free_port)"
+  "$qemu" "$bin" --tls --state-dir "$state" --port "$port" --bind 127.0.0.1 \
+      --proc-root "$fixdir" --sys-root "$fixdir/sys" >"$log" 2>&1 &
+  server_pid=$!
+  local url="https://127.0.0.1:$port/" waited=0 up=0
+  while [[ $waited -lt $((START_TIMEOUT * 4)) ]]; do
+    kill -0 "$server_pid" 2>/dev/null || break
+    if curl -sk -o /dev/null --max-time 5 "$url"; then up=1; break; fi
+    sleep 0.25
+    waited=$((waited + 1))
+  done
+  if [[ $up -ne 1 ]]; then
+    bad "$board: no HTTPS answer on $url within ${START_TIMEOUT}s; its output:"
+    sed 's/^/    | /' "$log" | tail -n 20
+    kill -KILL "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=""
+    return
+  fi
+  ok "$board: serving HTTPS on 127.0.0.1:$port under $qemu"
+
+  # 3. The page over HTTPS, gzipped on the wire, HTML after decoding; the certificate
+  #    is the self-signed one sbcmon wrote into --state-dir.
+  local headers="$work/$board.headers" body="$work/$board.body" code
+  code="$(curl -sSk --compressed --max-time 20 -D "$headers" -o "$body" -w '%{http_code}' "$url" || true)"
+  if [[ "$code" == 200 ]] && grep -iq '^content-encoding: *gzip' "$headers" \
+      && grep -iq '<html' "$body"; then
+    ok "$board: curl -k --compressed $url: 200, gzip, $(wc -c <"$body") bytes of HTML"
+  else
+    bad "$board: curl -k --compressed $url: status '$code', headers:"
+    sed 's/^/    | /' "$headers" 2>/dev/null || true
+  fi
+  local served
+  if [[ -f "$state/sbcmon.crt" && -f "$state/sbcmon.key" ]] \
+      && served="$("$PY" - "$port" "$state/sbcmon.crt" <<'PYEOF'
+import ssl, sys
+pem = ssl.get_server_certificate(("127.0.0.1", int(sys.argv[1])))
+mine = open(sys.argv[2]).read()
+print("same" if ssl.PEM_cert_to_DER_cert(pem) == ssl.PEM_cert_to_DER_cert(mine) else "different")
+PYEOF
+)" && [[ "$served" == same ]]; then
+    ok "$board: serves the self-signed certificate it wrote to --state-dir/sbcmon.crt"
+  else
+    bad "$board: served certificate vs --state-dir: ${served:-?}; state dir: $(ls -A "$state" | tr '\n' ' ')"
+  fi
+
+  # 4. A real Socket.IO client over WSS receives samples.
+  local msg
+  if msg="$(node tests/firmware/wss_client.mjs "$url" 60000 2>&1)"; then
+    ok "$board: socket.io-client 4 over wss: $msg"
+  else
+    bad "$board: socket.io-client 4 over wss: $msg"
+    sed 's/^/    | /' "$log" | tail -n 10
+  fi
+
+  stop_server "$board" "$log"
+}
+
+command -v readelf >/dev/null || { echo "run.sh: readelf not found (binutils)" >&2; exit 1; }
+command -v curl >/dev/null || { echo "run.sh: curl not found" >&2; exit 1; }
+[[ -d tests/node_modules/socket.io-client ]] \
+  || echo "run.sh: warning: tests/node_modules/socket.io-client missing (scripts/deps.sh test)" >&2
+
+boards=("$@")
+[[ ${#boards[@]} -gt 0 ]] || boards=(rpi4 beaglebone-black)
+for board in "${boards[@]}"; do
+  defconfig="board/$board/defconfig"
+  if [[ ! -f "$defconfig" ]]; then
+    bad "$board: no such board ($defconfig)"
+    continue
+  fi
+  case "$board" in
+    beaglebone-black) fixture=bbb ;;
+    rpi*) fixture=pi4 ;;
+    *) fixture="$board" ;;
+  esac
+  [[ -d "$FIXTURES/$board" ]] && fixture="$board"
+  if grep -q '^CONFIG_SBCMON_ARCH_AARCH64=y' "$defconfig"; then
+    run_board "$board" qemu-aarch64 "$fixture" AArch64 ""
+  elif grep -q '^CONFIG_SBCMON_ARCH_ARMHF=y' "$defconfig"; then
+    run_board "$board" qemu-arm "$fixture" ARM "hard-float ABI"
+  else
+    bad "$board: not an ARM board"
+  fi
+done
+
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]
