@@ -83,7 +83,9 @@ fi
 if [[ $qemu_status -ne 0 && ( -z "$counts" || ${counts#* } -eq 0 ) ]]; then
   cross_failed=$((cross_failed + 1))   # the script itself broke before counting
 fi
-pc="$(bash tests/packaging/run.sh | tee /dev/stderr | sed -n -E 's/^([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' | tail -n 1)" || true; if [[ -n "$pc" ]]; then cross_passed=$((cross_passed + ${pc% *})); cross_failed=$((cross_failed + ${pc#* })); else cross_failed=$((cross_failed + 1)); fi  # packaging: .debs, qemu install, units, Buildroot/Yocto
+# (tee into a temp file: `tee /dev/stderr` would truncate a log file that stderr points at)
+pkg_log="$(mktemp)"; bash tests/packaging/run.sh | tee "$pkg_log" || true
+pc="$(sed -n -E 's/^([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$pkg_log" | tail -n 1)"; rm -f "$pkg_log"; if [[ -n "$pc" ]]; then cross_passed=$((cross_passed + ${pc% *})); cross_failed=$((cross_failed + ${pc#* })); else cross_failed=$((cross_failed + 1)); fi  # packaging: .debs, qemu install, units, Buildroot/Yocto
 cross_time=$((SECONDS - cross_start))
 
 # --- 3. sizes -------------------------------------------------------------------
