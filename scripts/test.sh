@@ -86,6 +86,10 @@ fi
 # (tee into a temp file: `tee /dev/stderr` would truncate a log file that stderr points at)
 pkg_log="$(mktemp)"; bash tests/packaging/run.sh | tee "$pkg_log" || true
 pc="$(sed -n -E 's/^([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$pkg_log" | tail -n 1)"; rm -f "$pkg_log"; if [[ -n "$pc" ]]; then cross_passed=$((cross_passed + ${pc% *})); cross_failed=$((cross_failed + ${pc#* })); else cross_failed=$((cross_failed + 1)); fi  # packaging: .debs, qemu install, units, Buildroot/Yocto
+rl="$(mktemp)"; FUZZ_SECONDS="${FUZZ_SECONDS:-30}" bash scripts/fuzz.sh | tee "$rl" || true; rc="$(sed -n -E 's/^([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$rl" | tail -n 1)"; rm -f "$rl"; if [[ -n "$rc" ]]; then cross_passed=$((cross_passed + ${rc% *})); cross_failed=$((cross_failed + ${rc#* })); else cross_failed=$((cross_failed + 1)); fi  # reliability: every libFuzzer target ~30 s (scripts/fuzz.sh)
+rl="$(mktemp)"; bash scripts/sanitize.sh | tee "$rl" || true; rc="$(sed -n -E 's/^([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$rl" | tail -n 1)"; rm -f "$rl"; if [[ -n "$rc" ]]; then cross_passed=$((cross_passed + ${rc% *})); cross_failed=$((cross_failed + ${rc#* })); else cross_failed=$((cross_failed + 1)); fi  # reliability: ASan+UBSan unit+integration, valgrind on two suites
+rl="$(mktemp)"; bash tests/soak/run.sh | tee "$rl" || true; rc="$(sed -n -E 's/^([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$rl" | tail -n 1)"; rm -f "$rl"; if [[ -n "$rc" ]]; then cross_passed=$((cross_passed + ${rc% *})); cross_failed=$((cross_failed + ${rc#* })); else cross_failed=$((cross_failed + 1)); fi  # reliability: 10k-session soak with 20 watchers
+rl="$(mktemp)"; bash tests/faults/run.sh | tee "$rl" || true; rc="$(sed -n -E 's/^([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$rl" | tail -n 1)"; rm -f "$rl"; if [[ -n "$rc" ]]; then cross_passed=$((cross_passed + ${rc% *})); cross_failed=$((cross_failed + ${rc#* })); else cross_failed=$((cross_failed + 1)); fi  # reliability: hostile clients and injected /proc,/sys faults
 cross_time=$((SECONDS - cross_start))
 
 # --- 3. sizes -------------------------------------------------------------------
