@@ -107,7 +107,10 @@ class SbcmonServer:
 
 
 def error_json(body):
+    # Only an Engine.IO error object counts: a payload such as "1" (a close
+    # packet) also parses as JSON, to a number.
     try:
-        return json.loads(body)
+        value = json.loads(body)
     except ValueError:
         return None
+    return value if isinstance(value, dict) else None
