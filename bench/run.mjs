@@ -1,0 +1,223 @@
+// Drives `make bench`: starts each server on loopback, puts the same load on it, reads its
+// cost from /proc, and writes build/bench/{results.json,bench.md,bench.svg}. Phases go
+// scenario by scenario with the three servers back to back, so the noise of a shared
+// machine falls on all three alike; each server is started fresh for every phase.
+//   usage: node bench/run.mjs --sbcmon BIN --config TEXT --sizes sizes.json --out DIR [--quick]
+import { spawn, execSync } from 'node:child_process';
+import { readFileSync, writeFileSync, readdirSync, mkdirSync } from 'node:fs';
+import net from 'node:net';
+import http from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { ClientSet, percentile, handshakes, ttfb } from './loadgen.mjs';
+import { renderMarkdown, renderSvg, renderSummary } from './report.mjs';
+
+const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => {
+  if (a.startsWith('--')) acc.push([a.slice(2), all[i + 1] && !all[i + 1].startsWith('--') ? all[i + 1] : true]);
+  return acc;
+}, []));
+const quick = Boolean(args.quick);
+const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+const CLK_TCK = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const log = (...m) => console.log('bench:', ...m);
+
+const SERVERS = [
+  { key: 'sbcmon', name: 'sbcmon', nsp: '/', event: 'sample', minPeriodMs: 100,
+    cmd: (port, periodMs) => [args.sbcmon, '--port', String(port), '--bind', '127.0.0.1',
+      '--interval', `${periodMs}ms`, '--handshakes-per-s', '0', '--max-sessions', '1100'] },
+  { key: 'flask', name: 'Flask-SocketIO (tutorial)', nsp: '/test', event: 'server_response', minPeriodMs: 10,
+    cmd: (port, periodMs) => ['/usr/bin/python3', here('./flask/app.py'), String(port), String(periodMs / 1000)] },
+  { key: 'node', name: 'Node socket.io', nsp: '/test', event: 'server_response', minPeriodMs: 10,
+    cmd: (port, periodMs) => [process.execPath, here('./node_server.mjs'), String(port), String(periodMs)] },
+];
+
+// --- processes ------------------------------------------------------------------------
+let nextPort = 20000 + (process.pid % 20000);
+function freePort() {
+  return new Promise((resolve) => {
+    const tryPort = () => {
+      const p = nextPort++;
+      const s = net.createServer();
+      s.once('error', tryPort);
+      s.listen(p, '127.0.0.1', () => s.close(() => resolve(p)));
+    };
+    tryPort();
+  });
+}
+
+function httpOk(port) {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', () => resolve(false));
+    req.setTimeout(2000, () => { req.destroy(); resolve(false); });
+  });
+}
+
+async function startServer(server, periodMs) {
+  const port = await freePort();
+  const [cmd, ...rest] = server.cmd(port, periodMs);
+  const child = spawn(cmd, rest, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => { if (stderr.length < 4000) stderr += d; });
+  for (let i = 0; i < 100; i += 1) {
+    if (child.exitCode !== null) break;
+    if (await httpOk(port)) return { child, port, pid: child.pid };
+    await sleep(100);
+  }
+  child.kill('SIGKILL');
+  throw new Error(`${server.key} did not come up on :${port}: ${stderr.slice(0, 500)}`);
+}
+
+async function stopServer(proc) {
+  if (proc.child.exitCode !== null) return;
+  const exited = new Promise((r) => proc.child.once('exit', r));
+  proc.child.kill('SIGTERM');
+  const t = setTimeout(() => proc.child.kill('SIGKILL'), 3000);
+  await exited;
+  clearTimeout(t);
+}
+
+// CPU (stat ticks and the ns-resolution schedstat summed over live threads) and memory.
+function snapshot(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(f[11]) + Number(f[12]);
+  let ns = 0;
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    try { ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]); } catch { /* gone */ }
+  }
+  const kb = (text, key) => {
+    const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text);
+    return m ? Number(m[1]) : NaN;
+  };
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return { t: performance.now() / 1000, ticks, ns, rssKb: kb(rollup, 'Rss'), pssKb: kb(rollup, 'Pss'),
+           anonKb: kb(status, 'RssAnon'), hwmKb: kb(status, 'VmHWM'),
+           threads: Number(/^Threads:\s+(\d+)/m.exec(status)[1]) };
+}
+
+// --- phases ---------------------------------------------------------------------------
+async function loadPhase(server, { n, transport, periodMs, settleS, windowS }) {
+  const proc = await startServer(server, periodMs);
+  const cs = new ClientSet({ port: proc.port, nsp: server.nsp, event: server.event, n, transport });
+  try {
+    const c0 = performance.now();
+    await cs.connect(transport === 'polling' ? 20 : 50);
+    const connectS = (performance.now() - c0) / 1000;
+    await sleep(settleS * 1000);
+    const a = snapshot(proc.pid);
+    cs.start();
+    await sleep(windowS * 1000);
+    cs.stop();
+    const b = snapshot(proc.pid);
+    const secs = b.t - a.t;
+    const received = cs.counts.reduce((x, y) => x + y, 0);
+    const expected = cs.connected * (secs * 1000) / periodMs;
+    return {
+      n, transport, periodMs, connected: cs.connected, failed: cs.failed, connectS, windowS: secs,
+      received, delivered: expected > 0 ? received / expected : 0,
+      msgsPerClientPerS: cs.connected ? received / cs.connected / secs : 0,
+      p50: percentile(cs.latencies, 50), p99: percentile(cs.latencies, 99),
+      cpuSPerMin: ((b.ns - a.ns) / 1e9) / secs * 60,
+      cpuSPerMinStat: ((b.ticks - a.ticks) / CLK_TCK) / secs * 60,
+      broadcasts: (secs * 1000) / periodMs,
+      rssMb: b.rssKb / 1024, pssMb: b.pssKb / 1024, anonMb: b.anonKb / 1024, hwmMb: b.hwmKb / 1024,
+      threads: b.threads,
+    };
+  } finally {
+    cs.close();
+    await stopServer(proc);
+  }
+}
+
+async function probePhase(server) {
+  const proc = await startServer(server, 1000);
+  try {
+    const page = await ttfb({ port: proc.port, n: quick ? 10 : 40 });
+    const hs = await handshakes({ port: proc.port, nsp: '/test', seconds: quick ? 2 : 5, concurrency: 8 });
+    return { ttfbMs: page.median, ttfbP90Ms: page.p90, handshakesPerS: hs.median,
+             handshakesTotal: hs.total, handshakeFailures: hs.failures };
+  } finally {
+    await stopServer(proc);
+  }
+}
+
+const out = args.out;
+mkdirSync(out, { recursive: true });
+const results = {
+  when: new Date().toISOString(), quick, config: args.config || '',
+  machine: {
+    cpu: (/^model name\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8')) || [])[1] || 'unknown',
+    cores: (await import('node:os')).cpus().length,
+    memGb: Math.round((await import('node:os')).totalmem() / 2 ** 30),
+    kernel: readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(),
+    node: process.version,
+    python: execSync('/usr/bin/python3 -c "import sys,flask_socketio,engineio,psutil; from importlib.metadata import version as v; print(sys.version.split()[0], v(\'flask-socketio\'), v(\'python-engineio\'), v(\'eventlet\'))"').toString().trim(),
+    socketio: JSON.parse(readFileSync(here('../tests/node_modules/socket.io/package.json'), 'utf8')).version,
+    load: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
+  },
+  sizes: args.sizes ? JSON.parse(readFileSync(args.sizes, 'utf8')) : {},
+  servers: Object.fromEntries(SERVERS.map((s) => [s.key, { name: s.name, nsp: s.nsp, event: s.event,
+                                                           minPeriodMs: s.minPeriodMs, load: {}, rate: [] }])),
+};
+
+const windowS = quick ? 4 : 15;
+const scenarios = [
+  { id: 'ws1', n: 1, transport: 'websocket' },
+  { id: 'ws20', n: 20, transport: 'websocket' },
+  { id: 'ws100', n: 100, transport: 'websocket' },
+  { id: 'ws1000', n: 1000, transport: 'websocket' },
+  { id: 'poll20', n: 20, transport: 'polling' },
+];
+for (const sc of scenarios) {
+  for (const server of SERVERS) {
+    try {
+      const r = await loadPhase(server, { ...sc, periodMs: 1000, settleS: 2, windowS });
+      results.servers[server.key].load[sc.id] = r;
+      log(`${sc.id.padEnd(6)} ${server.key.padEnd(6)} conn ${r.connected}/${sc.n} cpu ${r.cpuSPerMin.toFixed(3)} s/min `
+        + `rss ${r.rssMb.toFixed(1)} MB anon ${r.anonMb.toFixed(1)} MB p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} ms `
+        + `delivered ${(100 * r.delivered).toFixed(0)}%`);
+    } catch (e) {
+      log(`${sc.id} ${server.key} FAILED: ${e.message}`);
+      results.servers[server.key].load[sc.id] = { error: e.message };
+    }
+  }
+}
+
+// The highest rate each server sustains to 20 websocket clients: every client gets >= 95%
+// of the nominal messages and p99 latency stays under one second (it is not falling behind).
+const periods = [100, 50, 20, 10];
+for (const periodMs of periods) {
+  for (const server of SERVERS) {
+    if (periodMs < server.minPeriodMs) continue;
+    try {
+      const r = await loadPhase(server, { n: 20, transport: 'websocket', periodMs, settleS: 1, windowS: quick ? 2 : 5 });
+      r.sustained = r.connected === 20 && r.delivered >= 0.95 && r.p99 < 1000;
+      results.servers[server.key].rate.push(r);
+      log(`rate ${String(periodMs).padStart(3)} ms ${server.key.padEnd(6)} ${r.msgsPerClientPerS.toFixed(1)} msg/s/client `
+        + `delivered ${(100 * r.delivered).toFixed(0)}% p99 ${r.p99.toFixed(1)} ms cpu ${r.cpuSPerMin.toFixed(1)} s/min`);
+    } catch (e) {
+      log(`rate ${periodMs} ${server.key} FAILED: ${e.message}`);
+    }
+  }
+}
+
+for (const server of SERVERS) {
+  try {
+    results.servers[server.key].probe = await probePhase(server);
+    const p = results.servers[server.key].probe;
+    log(`probe ${server.key.padEnd(6)} ttfb ${p.ttfbMs.toFixed(2)} ms handshakes ${p.handshakesPerS}/s`);
+  } catch (e) {
+    log(`probe ${server.key} FAILED: ${e.message}`);
+    results.servers[server.key].probe = { error: e.message };
+  }
+}
+
+writeFileSync(`${out}/results.json`, `${JSON.stringify(results, null, 1)}\n`);
+writeFileSync(`${out}/bench.md`, renderMarkdown(results));
+writeFileSync(`${out}/bench.svg`, renderSvg(results));
+console.log(renderSummary(results));
