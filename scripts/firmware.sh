@@ -248,6 +248,11 @@ fi
 # sbcmon itself, linked statically against the prefix.
 out="$FW/$BOARD"
 mkdir -p "$out"
+# pkg-config and find_library results are cached: a new dependency prefix needs a new cache.
+if [[ "$(cat "$out/.deps-prefix" 2>/dev/null)" != "$PREFIX" ]]; then
+  rm -rf "$out/CMakeCache.txt" "$out/CMakeFiles"
+  echo "$PREFIX" >"$out/.deps-prefix"
+fi
 "$PY" scripts/kconfig.py defconfig "$defconfig" "$out/.config" >/dev/null
 www=()
 [[ -n "${SBCMON_WWW_DIR:-}" ]] && www=(-DSBCMON_WWW_DIR="$SBCMON_WWW_DIR")
