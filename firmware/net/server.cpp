@@ -754,6 +754,11 @@ struct Server::Impl final : socketio::EngineLink {
     const unsigned status = ws_target(wsi, qbuf, sizeof(qbuf), t, code);
     if (status == HTTP_STATUS_NOT_FOUND) return reject(wsi, status, "Not Found");
     if (status != 0) return reject_code(wsi, code);
+    if (t.query.sid.empty() && live_sessions >= cfg.max_sessions) {
+      // Say so in HTTP, as polling does, rather than accept and hang up.
+      ++stats.sessions_refused;
+      return reject(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, R"({"code":3,"message":"Server full"})");
+    }
     if (t.query.sid.empty() && !handshake_allowed(wsi)) {
       return reject(wsi, 429, R"({"code":3,"message":"Too many handshakes"})");
     }
@@ -776,6 +781,8 @@ struct Server::Impl final : socketio::EngineLink {
     const std::string len = std::to_string(body.size());
     if (add_header(wsi, "content-length:", len.c_str(), &p, end) != 0) return -1;
     if (add_header(wsi, "connection:", "close", &p, end) != 0) return -1;
+    if (add_header(wsi, "x-content-type-options:", "nosniff", &p, end) != 0) return -1;
+    if (add_header(wsi, "content-security-policy:", kDataCsp, &p, end) != 0) return -1;
     if (lws_finalize_http_header(wsi, &p, end) != 0) return -1;
     std::memcpy(p, body.data(), std::min<std::size_t>(body.size(), static_cast<std::size_t>(end - p)));
     p += std::min<std::size_t>(body.size(), static_cast<std::size_t>(end - p));
