@@ -67,7 +67,7 @@ async function attack(browser, other, sbc) {
     const wsDone = r && (r.wsClosed !== undefined || r.wsFrames.length >= 2);
     const xhrDone = r && (r.xhrStatus !== undefined || r.xhrError);
     return wsDone && xhrDone && polling.length > 0 ? r : null;
-  }, 8000, `both cross-site attempts to settle (polling seen: ${JSON.stringify(polling)})`);
+  }, 20000, `both cross-site attempts to settle (polling seen: ${JSON.stringify(polling)})`);
   await page.context().close();
   return { results, polling, consoleText };
 }
