@@ -12,13 +12,13 @@
 # fetched once into build/firmware/sources with `apt-get source --download-only`.
 # Dependencies are built once per architecture into build/firmware/deps-<arch>-<key>,
 # where <key> hashes the pins, this recipe and the compiler: a second run only rebuilds
-# sbcmon. JOBS (default 2) caps the parallel jobs.
+# sbcmon. SBCMON_FIRMWARE_JOBS (default 2, the shared CI machine's cores) sets make -j.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 PY=/usr/bin/python3
-JOBS="${JOBS:-2}"
+JOBS="${SBCMON_FIRMWARE_JOBS:-2}"
 FW="$ROOT/build/firmware"
 PINS="$ROOT/cmake/firmware/sources.sha256"
 TOOLCHAIN="$ROOT/cmake/firmware/toolchain.cmake"

@@ -74,7 +74,7 @@ run_board() {
 
   if [[ "${SBCMON_FIRMWARE_NO_BUILD:-}" != 1 ]]; then
     local t=$SECONDS
-    if JOBS="${JOBS:-2}" scripts/firmware.sh "$board" >"$work/$board.build.log" 2>&1; then
+    if scripts/firmware.sh "$board" >"$work/$board.build.log" 2>&1; then
       ok "$board: scripts/firmware.sh built it ($((SECONDS - t))s; $(grep -c 'building dependencies' "$work/$board.build.log" || true) dependency build(s))"
     else
       bad "$board: scripts/firmware.sh $board failed; last lines:"
