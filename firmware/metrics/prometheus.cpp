@@ -2,8 +2,10 @@
 #include "metrics/prometheus.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <type_traits>
 #include <initializer_list>
 #include <system_error>
 #include <utility>
@@ -18,11 +20,34 @@ using Label = std::pair<std::string_view, std::string_view>;
 
 // Shortest text that reads back as the same value: 0.52f prints "0.52", not the
 // double expansion of the float, and 266402.11 stays 266402.11.
+// (snprintf with rising precision rather than std::to_chars: the latter's
+// floating-point tables add ~130 KB to the static firmware.)
 template <typename T>
 void append_number(T v, std::string& out) {
   char buf[64];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  if (r.ec == std::errc()) out.append(buf, r.ptr);
+  if constexpr (std::is_integral_v<T>) {
+    const int k = std::is_signed_v<T> ? std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v))
+                                      : std::snprintf(buf, sizeof buf, "%llu", static_cast<unsigned long long>(v));
+    if (k > 0) out.append(buf, static_cast<std::size_t>(k));
+    return;
+  } else {
+  if (!std::isfinite(v)) return;
+  if (v == std::floor(v) && std::fabs(v) < 1e15) {
+    // Whole numbers in plain digits (bytes, hertz), as node_exporter prints them.
+    const int k = std::snprintf(buf, sizeof buf, "%.0f", static_cast<double>(v));
+    if (k > 0) out.append(buf, static_cast<std::size_t>(k));
+    return;
+  }
+  const int max_digits = sizeof(T) == sizeof(float) ? 9 : 17;
+  int n = 0;
+  for (int digits = 1; digits <= max_digits; ++digits) {
+    n = std::snprintf(buf, sizeof buf, "%.*g", digits, static_cast<double>(v));
+    const bool same = sizeof(T) == sizeof(float) ? std::strtof(buf, nullptr) == static_cast<float>(v)
+                                                 : std::strtod(buf, nullptr) == static_cast<double>(v);
+    if (same) break;
+  }
+  if (n > 0) out.append(buf, static_cast<std::size_t>(std::min(n, static_cast<int>(sizeof buf) - 1)));
+  }
 }
 
 // HELP text escaping (backslash and newline only, per the 0.0.4 format).

@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
 #include <vector>
 
 #include "config/config.h"
@@ -86,6 +90,51 @@ TEST(Cli, HelpListsEveryFlag) {
                            "--conformance", "--version", "--help"}) {
     EXPECT_NE(u.find(flag), std::string::npos) << flag;
   }
+}
+
+}  // namespace
+
+namespace {
+
+std::string write_temp(const std::string& text) {
+  char path[] = "/tmp/sbcmon-cli-XXXXXX";
+  const int fd = mkstemp(path);
+  EXPECT_GE(fd, 0);
+  EXPECT_EQ(write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  close(fd);
+  return path;
+}
+
+TEST(CliConfigFile, KeysAreTheLongFlagsAndFlagsOverrideThem) {
+  const std::string path = write_temp(
+      "# sbcmon.conf\n\nport = 9100\ninterval = 2s   # every two seconds\nbind=\"127.0.0.1\"\n"
+      "allow_origin = http://dash.lan:3000\n");
+  Options o = sbcmon::app::default_options();
+  std::string error;
+  ASSERT_TRUE(sbcmon::app::load_config_file(path, o, error)) << error;
+  EXPECT_EQ(o.port, 9100);
+  EXPECT_EQ(o.interval_ms, 2000u);
+  EXPECT_EQ(o.bind, "127.0.0.1");
+  ASSERT_EQ(o.allow_origins.size(), 1u);
+  EXPECT_EQ(o.allow_origins[0], "http://dash.lan:3000");
+  ASSERT_EQ(parse({"--port", "9200"}, o).status, ParseStatus::kOk);
+  EXPECT_EQ(o.port, 9200);
+  std::remove(path.c_str());
+}
+
+TEST(CliConfigFile, ErrorsNameTheFileAndLine) {
+  const std::string path = write_temp("port = 9100\ninterval = 5\n");
+  Options o = sbcmon::app::default_options();
+  std::string error;
+  EXPECT_FALSE(sbcmon::app::load_config_file(path, o, error));
+  EXPECT_NE(error.find(path + ":2: invalid value '5' for --interval"), std::string::npos) << error;
+  const std::string bad = write_temp("just words\n");
+  EXPECT_FALSE(sbcmon::app::load_config_file(bad, o, error));
+  EXPECT_NE(error.find(":1: expected 'key = value'"), std::string::npos) << error;
+  EXPECT_FALSE(sbcmon::app::load_config_file("/nonexistent/sbcmon.conf", o, error));
+  EXPECT_NE(error.find("No such file"), std::string::npos) << error;
+  std::remove(path.c_str());
+  std::remove(bad.c_str());
 }
 
 }  // namespace
