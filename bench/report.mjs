@@ -51,7 +51,7 @@ function rows(res) {
   }
   const fits = KEYS.map((k) => cpuFit(S[k]));
   out.push(['CPU µs per client per broadcast (fit)', fits.map((f) => f.slope), 2]);
-  out.push(['CPU µs per broadcast, no clients (fit intercept)', fits.map((f) => f.intercept), 0]);
+  out.push(['CPU µs per broadcast at 0 clients (fit)', fits.map((f) => f.intercept), 0]);
   out.push(['max sustained msg/s per client (20 ws)', KEYS.map((k) => maxRate(S[k]).best), 0]);
   const probe = (f) => KEYS.map((k) => (S[k].probe && !S[k].probe.error ? f(S[k].probe) : NaN));
   out.push(['handshakes/s (median of 1 s buckets)', probe((p) => p.handshakesPerS), 0]);

@@ -23,8 +23,12 @@ const log = (...m) => console.log('bench:', ...m);
 
 const SERVERS = [
   { key: 'sbcmon', name: 'sbcmon', nsp: '/', event: 'sample', minPeriodMs: 100,
-    cmd: (port, periodMs) => [args.sbcmon, '--port', String(port), '--bind', '127.0.0.1',
-      '--interval', `${periodMs}ms`, '--handshakes-per-s', '0', '--max-sessions', '1100'] },
+    // The product build (64 sessions) while the clients fit, the 1100-session bench copy beyond.
+    cmd: (port, periodMs, n) => (n <= 64
+      ? [args.sbcmon64, '--port', String(port), '--bind', '127.0.0.1', '--interval', `${periodMs}ms`,
+        '--handshakes-per-s', '0', '--max-sessions', '64']
+      : [args.sbcmon, '--port', String(port), '--bind', '127.0.0.1', '--interval', `${periodMs}ms`,
+        '--handshakes-per-s', '0', '--max-sessions', '1100']) },
   { key: 'flask', name: 'Flask-SocketIO (tutorial)', nsp: '/test', event: 'server_response', minPeriodMs: 10,
     cmd: (port, periodMs) => ['/usr/bin/python3', here('./flask/app.py'), String(port), String(periodMs / 1000)] },
   { key: 'node', name: 'Node socket.io', nsp: '/test', event: 'server_response', minPeriodMs: 10,
@@ -56,9 +60,9 @@ function httpOk(port) {
   });
 }
 
-async function startServer(server, periodMs) {
+async function startServer(server, periodMs, n) {
   const port = await freePort();
-  const [cmd, ...rest] = server.cmd(port, periodMs);
+  const [cmd, ...rest] = server.cmd(port, periodMs, n);
   const child = spawn(cmd, rest, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => { if (stderr.length < 4000) stderr += d; });
@@ -102,7 +106,7 @@ function snapshot(pid) {
 
 // --- phases ---------------------------------------------------------------------------
 async function loadPhase(server, { n, transport, periodMs, settleS, windowS }) {
-  const proc = await startServer(server, periodMs);
+  const proc = await startServer(server, periodMs, n);
   const cs = new ClientSet({ port: proc.port, nsp: server.nsp, event: server.event, n, transport });
   try {
     const c0 = performance.now();
@@ -135,7 +139,7 @@ async function loadPhase(server, { n, transport, periodMs, settleS, windowS }) {
 }
 
 async function probePhase(server) {
-  const proc = await startServer(server, 1000);
+  const proc = await startServer(server, 1000, 1000);
   try {
     const page = await ttfb({ port: proc.port, n: quick ? 10 : 40 });
     const hs = await handshakes({ port: proc.port, nsp: '/test', seconds: quick ? 2 : 5, concurrency: 8 });
@@ -188,15 +192,16 @@ for (const sc of scenarios) {
   }
 }
 
-// The highest rate each server sustains to 20 websocket clients: every client gets >= 95%
+// The highest rate each server sustains to 20 websocket clients: the clients get >= 90%
 // of the nominal messages and p99 latency stays under one second (it is not falling behind).
+// 90%, not 100%: the tutorial sleeps a period after each emit, so its rate drifts below nominal.
 const periods = [100, 50, 20, 10];
 for (const periodMs of periods) {
   for (const server of SERVERS) {
     if (periodMs < server.minPeriodMs) continue;
     try {
       const r = await loadPhase(server, { n: 20, transport: 'websocket', periodMs, settleS: 1, windowS: quick ? 2 : 5 });
-      r.sustained = r.connected === 20 && r.delivered >= 0.95 && r.p99 < 1000;
+      r.sustained = r.connected === 20 && r.delivered >= 0.9 && r.p99 < 1000;
       results.servers[server.key].rate.push(r);
       log(`rate ${String(periodMs).padStart(3)} ms ${server.key.padEnd(6)} ${r.msgsPerClientPerS.toFixed(1)} msg/s/client `
         + `delivered ${(100 * r.delivered).toFixed(0)}% p99 ${r.p99.toFixed(1)} ms cpu ${r.cpuSPerMin.toFixed(1)} s/min`);
