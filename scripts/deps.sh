@@ -26,7 +26,8 @@ test_pkgs=(googletest libgtest-dev libgmock-dev libbenchmark-dev
            python3-socketio python3-websocket python3-requests python3-aiohttp
            chromium fonts-liberation
            crossbuild-essential-arm64 crossbuild-essential-armhf qemu-user mmdebstrap
-           binutils curl prometheus)
+           binutils curl prometheus
+           python3-flask-socketio python3-psutil python3-eventlet)
 
 # node may be NodeSource's build (which bundles npm and conflicts with Debian's npm):
 # install Debian's nodejs/npm only when there is no node at all.
