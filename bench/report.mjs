@@ -104,12 +104,12 @@ export function renderMarkdown(res) {
 }
 
 export function renderSvg(res) {
-  const W = 820; const H = 340; const colors = { sbcmon: '#1f77b4', flask: '#d62728', node: '#2ca02c' };
+  const W = 880; const H = 340; const colors = { sbcmon: '#1f77b4', flask: '#d62728', node: '#2ca02c' };
   const panel = (x0, title, ylabel, get) => {
     const pw = 360; const ph = 230; const y0 = 50;
     const series = KEYS.map((k) => ({ k, pts: get(res.servers[k]).filter((p) => fin(p[1]) && p[1] > 0) }));
     const ys = series.flatMap((s) => s.pts.map((p) => p[1]));
-    const lo = Math.floor(Math.log10(Math.min(...ys, 1))); const hi = Math.ceil(Math.log10(Math.max(...ys, 10)));
+    const lo = Math.floor(Math.log10(Math.min(...ys))); const hi = Math.ceil(Math.log10(Math.max(...ys)));
     const X = (n) => x0 + (Math.log10(n) / 3) * pw;
     const Y = (v) => y0 + ph - ((Math.log10(v) - lo) / (hi - lo || 1)) * ph;
     const g = [`<text x="${x0 + pw / 2}" y="30" text-anchor="middle" font-weight="bold">${title}</text>`,
