@@ -72,6 +72,7 @@ struct Conn {
   bool has_session;
   bool close_me;          // websocket: send a close frame at the next writeable
   bool pending_close;     // held poll of a closed session: answer with a close packet
+  bool discard;           // POST over maxPayload: read and drop the body, then 413
   std::uint8_t protocol;  // 3 or 4: framing of the pending close packet
 };
 
@@ -657,9 +658,17 @@ struct Server::Impl final : socketio::EngineLink {
       }
       char lbuf[24];
       const std::string_view len = header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, lbuf, sizeof(lbuf));
-      if (!len.empty() && std::strtoull(lbuf, nullptr, 10) > cfg.max_payload) {
-        respond(wsi, HTTP_STATUS_REQ_ENTITY_TOO_LARGE, "text/plain", "Payload Too Large");
-        return -1;
+      const unsigned long long declared = len.empty() ? 0 : std::strtoull(lbuf, nullptr, 10);
+      if (declared > cfg.max_payload) {
+        if (declared > 4ull * cfg.max_payload) {
+          respond(wsi, HTTP_STATUS_REQ_ENTITY_TOO_LARGE, "text/plain", "Payload Too Large");
+          return -1;  // not worth reading: hang up
+        }
+        // Read and drop a moderately oversized body before answering, so the
+        // client is not cut off mid-upload (EPIPE) and sees the 413.
+        c->role = Role::kPollPost;
+        c->discard = true;
+        return 0;
       }
       s->post = wsi;
       s->body.clear();
@@ -686,6 +695,10 @@ struct Server::Impl final : socketio::EngineLink {
 
   int on_post_complete(lws* wsi, Conn* c) {
     c->role = Role::kNone;
+    if (c->discard) {
+      c->discard = false;
+      return respond(wsi, HTTP_STATUS_REQ_ENTITY_TOO_LARGE, "text/plain", "Payload Too Large");
+    }
     Session* s = c->has_session ? lookup(c->session) : nullptr;
     if (s == nullptr) return respond_error(wsi, eio::ErrorCode::kUnknownSid);
     s->post = nullptr;
@@ -1078,6 +1091,7 @@ struct Server::Impl final : socketio::EngineLink {
         c->role = Role::kNone;
         c->has_session = false;
         c->pending_close = false;
+        c->discard = false;
         if (path == kSocketIoPath || path == "/socket.io") {
           return self->engine_http(wsi, c, Endpoint::kSocketIo, method);
         }
