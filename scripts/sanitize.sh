@@ -3,11 +3,11 @@
 #   1. build/asan: -DSBCMON_SANITIZE=ON (ASan+UBSan, LeakSanitizer on exit), then
 #      every unit.* and integration.* CTest test. Any sanitizer report, from any
 #      process, fails the run (reports are collected in build/asan/reports/).
-#   2. valgrind memcheck: the sio_v4client and monitor_live suites against the
-#      plain build/host binary run under tests/faults/valgrind_sbcmon.sh; any
-#      memory error or definite leak fails.
+#   2. valgrind memcheck: every Node integration suite (but security_privileges)
+#      against the plain build/host binary run under tests/faults/valgrind_sbcmon.sh;
+#      any memory error or definite leak fails.
 # Env: SANITIZE_TESTS (ctest -R regex, default '^(unit|integration)\.'),
-#      VALGRIND_SUITES (default "sio_v4client monitor_live"), SKIP_ASAN/SKIP_VALGRIND=1.
+#      VALGRIND_SUITES (default: all but security_privileges), SKIP_ASAN/SKIP_VALGRIND=1.
 # Ends with "N passed, M failed"; exits non-zero if anything failed.
 set -euo pipefail
 
@@ -74,7 +74,14 @@ if [[ "${SKIP_VALGRIND:-0}" != 1 ]]; then
   else
     vlogs="$(mktemp -d)"
     trap 'rm -rf "$vlogs"' EXIT
-    for suite in ${VALGRIND_SUITES:-sio_v4client monitor_live}; do
+    # Default: every Node integration suite but the privilege-drop one (valgrind
+    # cannot follow the setuid it checks).
+    default_suites=""
+    for f in tests/integration/*.test.mjs; do
+      name="$(basename "$f" .test.mjs)"
+      [[ "$name" == security_privileges ]] || default_suites+="$name "
+    done
+    for suite in ${VALGRIND_SUITES:-$default_suites}; do
       rm -f "$vlogs"/valgrind.*.log
       out="$vlogs/$suite.out"
       if SBCMON_BIN="$ROOT/tests/faults/valgrind_sbcmon.sh" SBCMON_REAL_BIN="$HOST_BUILD/sbcmon" \
