@@ -1301,6 +1301,9 @@ bool Server::start(const ServerConfig& config, std::string& error) {
     info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
     info.ssl_cert_filepath = config.tls_cert.c_str();
     info.ssl_private_key_filepath = config.tls_key.c_str();
+    // HTTP/1.1 only: the Engine.IO glue (held polls, websocket upgrade) is
+    // written for it, and h2 buys nothing for one page and one socket.
+    info.alpn = "http/1.1";
     if (config.redirect_http) {
       info.options |= LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT |
                       LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS;
