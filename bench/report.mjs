@@ -76,7 +76,7 @@ export function renderMarkdown(res) {
     + 'the measured window (per-thread schedstat, ns resolution). sbcmon clients listen to its own `sample` '
     + 'event on `/` (a larger payload than the tutorial\'s, plus board and history on connect) because '
     + 'it carries the wall-clock stamp; the other two emit the tutorial\'s `server_response` on `/test` '
-    + 'with a `t` stamp added. Latency includes up to 1 ms of integer-ms stamp quantisation for all three.', '');
+    + 'with a `t` stamp added. Stamps are integer wall ms, so each latency is taken from t + 0.5 ms (±0.5 ms) for all three; the generator clock is calibrated to Date.now().', '');
   L.push('| figure | sbcmon | Flask-SocketIO | Node socket.io | sbcmon / Flask | sbcmon / Node |');
   L.push('|---|---:|---:|---:|---:|---:|');
   for (const [label, v, d, extra] of rows(res)) {
