@@ -257,6 +257,9 @@ struct Server::Impl final : socketio::EngineLink {
     for (Session& s : sessions) {
       if (s.used) continue;
       if (!sids.next(s.sid)) return nullptr;
+      // A slot's queue is allocated the first time it is used and then kept:
+      // memory follows the peak number of sessions, bounded by the table size.
+      if (s.queue.empty()) s.queue.resize(config::kSessionQueueMax);
       s.used = true;
       s.protocol = protocol;
       s.endpoint = endpoint;
@@ -1265,7 +1268,6 @@ bool Server::start(const ServerConfig& config, std::string& error) {
   if (!probe_bind(config.bind, config.port, error)) return false;
 
   m.sessions.resize(config::kMaxSessions);
-  for (Session& s : m.sessions) s.queue.resize(config::kSessionQueueMax);
   const std::uint32_t fastest = std::min(config.ping_interval_ms, config.ping_timeout_ms);
   m.sweep_ms = std::clamp<std::uint32_t>(fastest / 8, 10, 250);
   m.tick_timer.self = &m;
