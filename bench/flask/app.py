@@ -8,6 +8,8 @@ import sys
 import psutil
 import time
 from threading import Lock
+import os
+
 from flask import Flask, render_template
 from flask_socketio import SocketIO
 
@@ -15,7 +17,9 @@ PORT = int(sys.argv[1])
 PERIOD_S = float(sys.argv[2])
 
 async_mode = None
-app = Flask(__name__)
+# The tutorial's own page, kept once in the repository (tests/browser/seed/).
+app = Flask(__name__, template_folder=os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                    '..', '..', 'tests', 'browser', 'seed'))
 app.config['SECRET_KEY'] = 'secret!'
 socketio = SocketIO(app, async_mode=async_mode)
 thread = None
