@@ -45,7 +45,9 @@ Options default_options() {
   o.connect_timeout_ms = config::kConnectTimeoutMs;
   o.max_sessions = config::kMaxSessions;
   o.tls = config::kTls;
-  o.handshakes_per_s = 20;
+  o.handshakes_per_s = config::kHandshakesPerSecond;
+  o.max_queue = config::kSessionQueueMax;
+  o.max_header_bytes = config::kMaxHeaderBytes;
   return o;
 }
 
@@ -99,7 +101,12 @@ std::string usage() {
          "  --token-file FILE     require the access token in FILE from every client\n"
          "  --allow-origin URL    also accept pages from this origin (repeatable)\n"
          "  --max-sessions N      concurrent Engine.IO sessions (1.." + std::to_string(config::kMaxSessions) + ")\n"
-         "  --handshakes-per-s N  new sessions per second per client address (0 = no limit)\n"
+         "  --handshakes-per-s N  new sessions per second per client address (0 = no limit; default " +
+         std::to_string(config::kHandshakesPerSecond) + ")\n"
+         "  --max-queue N         packets queued per session before it is dropped (4.." +
+         std::to_string(config::kSessionQueueMax) + ")\n"
+         "  --max-header-bytes N  largest HTTP request header (1024..65535; default " +
+         std::to_string(config::kMaxHeaderBytes) + ")\n"
          "  --conformance         serve only socket.io's conformance-test endpoints\n"
          "  --version             print the version and build configuration\n"
          "  --help                print this help\n";
@@ -157,7 +164,7 @@ ParseResult parse_args(int argc, const char* const* argv, Options& opts) {
         "--port",        "--bind",       "--interval",     "--proc-root",    "--sys-root",
         "--ping-interval", "--ping-timeout", "--max-payload", "--config",     "--user",
         "--token-file",  "--allow-origin", "--max-sessions", "--handshakes-per-s", "--tls-cert",
-        "--tls-key",     "--state-dir"};
+        "--tls-key",     "--state-dir", "--max-queue", "--max-header-bytes"};
     bool known = false;
     for (const char* k : kValued) known = known || arg == k;
     if (!known) return fail("unknown option '" + arg + "' (see --help)");
@@ -212,6 +219,13 @@ ParseResult parse_args(int argc, const char* const* argv, Options& opts) {
       if (!parse_uint(value, n) || n < 1 || n > config::kMaxSessions)
         return fail(range_error(arg, value, 1, config::kMaxSessions, ""));
       opts.max_sessions = static_cast<std::size_t>(n);
+    } else if (arg == "--max-queue") {
+      if (!parse_uint(value, n) || n < 4 || n > config::kSessionQueueMax)
+        return fail(range_error(arg, value, 4, config::kSessionQueueMax, "packets"));
+      opts.max_queue = static_cast<std::size_t>(n);
+    } else if (arg == "--max-header-bytes") {
+      if (!parse_uint(value, n) || n < 1024 || n > 65535) return fail(range_error(arg, value, 1024, 65535, "bytes"));
+      opts.max_header_bytes = static_cast<std::size_t>(n);
     } else if (arg == "--handshakes-per-s") {
       if (!parse_uint(value, n) || n > 100000) return fail(range_error(arg, value, 0, 100000, ""));
       opts.handshakes_per_s = static_cast<std::uint32_t>(n);

@@ -30,6 +30,8 @@ struct Options {
   bool redirect_http = false;  // plain HTTP on the TLS port is redirected to HTTPS
   std::size_t max_sessions;    // <= the Kconfig table size
   std::uint32_t handshakes_per_s;  // per client address; 0 = unlimited
+  std::size_t max_queue;       // packets queued per session, <= the Kconfig cap
+  std::size_t max_header_bytes;  // largest HTTP request header
   bool conformance = false;    // serve only what socket.io's conformance tests expect
   bool help = false;
   bool version = false;

@@ -109,6 +109,8 @@ int main(int argc, char** argv) {
   cfg.allow_origins = opts.allow_origins;
   cfg.max_sessions = opts.max_sessions;
   cfg.handshakes_per_s = opts.handshakes_per_s;
+  cfg.max_queue = opts.max_queue;
+  cfg.max_header_bytes = opts.max_header_bytes;
   cfg.port = opts.port;
   cfg.bind = opts.bind;
   cfg.ping_interval_ms = opts.ping_interval_ms;

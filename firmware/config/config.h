@@ -15,6 +15,8 @@ inline constexpr int kHttpPort = CONFIG_SBCMON_HTTP_PORT;
 inline constexpr const char* kBindAddress = CONFIG_SBCMON_BIND_ADDRESS;
 inline constexpr std::size_t kMaxSessions = CONFIG_SBCMON_MAX_SESSIONS;
 inline constexpr std::size_t kSessionQueueMax = CONFIG_SBCMON_SESSION_QUEUE_MAX;
+inline constexpr std::uint32_t kHandshakesPerSecond = CONFIG_SBCMON_HANDSHAKES_PER_S;
+inline constexpr std::size_t kMaxHeaderBytes = CONFIG_SBCMON_MAX_HEADER_BYTES;
 inline constexpr std::uint32_t kPingIntervalMs = CONFIG_SBCMON_EIO_PING_INTERVAL_MS;
 inline constexpr std::uint32_t kPingTimeoutMs = CONFIG_SBCMON_EIO_PING_TIMEOUT_MS;
 inline constexpr std::size_t kMaxPayload = CONFIG_SBCMON_EIO_MAX_PAYLOAD;
@@ -43,6 +45,7 @@ static_assert(kBoardCores <= static_cast<int>(kMaxCpus),
 static_assert(kSamplePeriodMs >= 100 && kSamplePeriodMs <= 60000, "sample period out of range");
 static_assert(kHistoryLen >= 10, "history too short to draw");
 static_assert(kMaxSessions >= 1, "need at least one session");
+static_assert(kMaxHeaderBytes >= 1024 && kMaxHeaderBytes <= 65535, "lws keeps header sizes in 16 bits");
 static_assert(kPingTimeoutMs >= 100 && kPingIntervalMs >= 100, "heartbeat too fast");
 
 }  // namespace sbcmon::config

@@ -286,7 +286,8 @@ struct Server::Impl final : socketio::EngineLink {
   // holding memory for everyone.
   bool enqueue(Session& s, eio::PacketType type, Buffer data, bool binary) {
     const std::size_t size = data ? data->size() : 0;
-    if (s.count >= s.queue.size() || s.queued_bytes + size > 4 * cfg.max_payload + 65536) {
+    if (s.count >= std::min(s.queue.size(), cfg.max_queue) ||
+        s.queued_bytes + size > 4 * cfg.max_payload + 65536) {
       ++stats.sessions_dropped;
       close_session(s);
       return false;
@@ -1297,7 +1298,7 @@ bool Server::start(const ServerConfig& config, std::string& error) {
   }
   // Every held poll keeps its header table, so the pool must cover the sessions.
   info.max_http_header_pool = static_cast<unsigned short>(config::kMaxSessions + 16);
-  info.max_http_header_data = 4096;
+  info.max_http_header_data = static_cast<unsigned short>(config.max_header_bytes);
   info.keepalive_timeout = 60;
   if (!config.tls_cert.empty()) {
     info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;

@@ -24,6 +24,8 @@ struct ServerConfig {
   std::uint32_t connect_timeout_ms = 45000;
   std::size_t max_sessions = 64;          // <= the Kconfig table size
   std::uint32_t handshakes_per_s = 20;    // new sessions per second per client address; 0 = off
+  std::size_t max_queue = 256;            // packets queued per session (<= Kconfig table)
+  std::size_t max_header_bytes = 4096;    // largest HTTP request header
   std::vector<std::string> allow_origins; // besides same-origin; "*" allows any
   std::string token;                      // "" = open; else Socket.IO auth and Bearer on data routes
   std::string tls_cert;                   // PEM paths; both set = HTTPS/WSS on the port
