@@ -27,7 +27,8 @@ test_pkgs=(googletest libgtest-dev libgmock-dev libbenchmark-dev
            chromium fonts-liberation
            crossbuild-essential-arm64 crossbuild-essential-armhf qemu-user mmdebstrap
            binutils curl prometheus
-           python3-flask-socketio python3-psutil python3-eventlet)
+           python3-flask-socketio python3-psutil python3-eventlet
+           libfaketime lintian clang libclang-rt-14-dev valgrind)
 
 # node may be NodeSource's build (which bundles npm and conflicts with Debian's npm):
 # install Debian's nodejs/npm only when there is no node at all.
