@@ -17,28 +17,14 @@ SYSROOT_ARMHF="${SYSROOT_ARMHF:-$ROOT/build/sysroot-armhf}"
 START_TIMEOUT="${SBCMON_QEMU_START_TIMEOUT:-60}"
 STOP_TIMEOUT=15
 
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "  ok   $*"; }
-bad() { failed=$((failed + 1)); echo "  FAIL $*"; }
+# shellcheck source=../lib/harness.sh
+source "$ROOT/tests/lib/harness.sh"   # ok/bad, passed/failed, work, server_pid, free_port
 
 for tool in readelf curl; do
   command -v "$tool" >/dev/null 2>&1 || { echo "qemu_test.sh: error: $tool not found (scripts/deps.sh test)" >&2; exit 1; }
 done
 
-work="$(mktemp -d)"
-server_pid=""
-cleanup() {
-  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -KILL "$server_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
 
-free_port() {
-  "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 # run_board <board> <qemu> <sysroot> <fixture> <readelf machine> <extra readelf flag or "">
 run_board() {

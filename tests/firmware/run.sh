@@ -24,24 +24,10 @@ STOP_TIMEOUT=15
 SIZE_GOAL=$((1024 * 1024))
 declare -A SIZE_CEILING=([AArch64]=$((1536 * 1024)) [ARM]=$((1024 * 1024)))
 
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "  ok   $*"; }
-bad() { failed=$((failed + 1)); echo "  FAIL $*"; }
+# shellcheck source=../lib/harness.sh
+source "$ROOT/tests/lib/harness.sh"   # ok/bad, passed/failed, work, server_pid, free_port
 
-work="$(mktemp -d)"
-server_pid=""
-cleanup() {
-  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -KILL "$server_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
 
-free_port() {
-  "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 stop_server() {  # <board> <log>: SIGTERM must end it with exit 0, promptly
   local board="$1" log="$2" rc=0 t=0

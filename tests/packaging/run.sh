@@ -20,10 +20,8 @@ START_TIMEOUT="${SBCMON_QEMU_START_TIMEOUT:-60}"
 BUILD="${SBCMON_PKGTEST_BUILD:-$ROOT/build}"
 PKGROOT_ARM64="${SBCMON_PKGTEST_ROOT_ARM64:-$ROOT/build/pkgtest-root-arm64}"
 
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "  ok   $*"; }
-bad() { failed=$((failed + 1)); echo "  FAIL $*"; }
+# shellcheck source=../lib/harness.sh
+source "$ROOT/tests/lib/harness.sh"   # ok/bad, passed/failed, work, server_pid, free_port
 
 # Tools this test needs beyond scripts/deps.sh test; installed here when missing.
 need_pkgs=()
@@ -36,15 +34,6 @@ if [[ ${#need_pkgs[@]} -gt 0 && "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/
     -o DPkg::Lock::Timeout=300 "${need_pkgs[@]}" >/dev/null || echo "run.sh: apt-get install failed" >&2
 fi
 
-work="$(mktemp -d)"
-server_pid=""
-cleanup() {
-  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -KILL "$server_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
 
 # --- 1. the three .debs ------------------------------------------------------------
 echo "== .deb packages"
