@@ -75,33 +75,15 @@ run_board() {
   "$qemu" -L "$sysroot" "$bin" --port "$port" --bind 127.0.0.1 \
       --proc-root "$fixdir" --sys-root "$fixdir/sys" >"$log" 2>&1 &
   server_pid=$!
-  local url="http://127.0.0.1:$port/" waited=0 up=0
-  while [[ $waited -lt $((START_TIMEOUT * 4)) ]]; do
-    if ! kill -0 "$server_pid" 2>/dev/null; then break; fi
-    if curl -s -o /dev/null --max-time 2 "$url"; then up=1; break; fi
-    sleep 0.25
-    waited=$((waited + 1))
-  done
-  if [[ $up -ne 1 ]]; then
-    bad "$board: server did not answer on $url within ${START_TIMEOUT}s; its output:"
-    sed 's/^/    | /' "$log" | tail -n 20
-    kill -KILL "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=""
+  local url="http://127.0.0.1:$port/"
+  if ! wait_serving "$url" "$START_TIMEOUT" "$log"; then
+    bad "$board: server did not answer under $qemu"
     return
   fi
   ok "$board: serving on 127.0.0.1:$port under $qemu"
 
   # 4. A browser-like GET: gzip on the wire, HTML after decoding.
-  local headers="$work/$board.headers" body="$work/$board.body" code
-  code="$(curl -sS --compressed --max-time 10 -D "$headers" -o "$body" -w '%{http_code}' "$url" || true)"
-  if [[ "$code" == 200 ]] && grep -iq '^content-encoding: *gzip' "$headers" \
-      && grep -iq '<html' "$body"; then
-    ok "$board: GET / with --compressed: 200, Content-Encoding: gzip, $(wc -c <"$body") bytes of HTML"
-  else
-    bad "$board: GET / with --compressed: status '$code', headers:"
-    sed 's/^/    | /' "$headers" 2>/dev/null || true
-  fi
+  check_page "$board" "$url"
 
   # 5. A client that asks for no encoding still gets readable HTML.
   local plain="$work/$board.plain"

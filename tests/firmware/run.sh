@@ -127,34 +127,16 @@ run_board() {
   "$qemu" "$bin" --tls --state-dir "$state" --port "$port" --bind 127.0.0.1 \
       --proc-root "$fixdir" --sys-root "$fixdir/sys" >"$log" 2>&1 &
   server_pid=$!
-  local url="https://127.0.0.1:$port/" waited=0 up=0
-  while [[ $waited -lt $((START_TIMEOUT * 4)) ]]; do
-    kill -0 "$server_pid" 2>/dev/null || break
-    if curl -sk -o /dev/null --max-time 5 "$url"; then up=1; break; fi
-    sleep 0.25
-    waited=$((waited + 1))
-  done
-  if [[ $up -ne 1 ]]; then
-    bad "$board: no HTTPS answer on $url within ${START_TIMEOUT}s; its output:"
-    sed 's/^/    | /' "$log" | tail -n 20
-    kill -KILL "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=""
+  local url="https://127.0.0.1:$port/"
+  if ! wait_serving "$url" "$START_TIMEOUT" "$log" -k; then
+    bad "$board: no HTTPS answer under $qemu"
     return
   fi
   ok "$board: serving HTTPS on 127.0.0.1:$port under $qemu"
 
   # 3. The page over HTTPS, gzipped on the wire, HTML after decoding; the certificate
   #    is the self-signed one sbcmon wrote into --state-dir.
-  local headers="$work/$board.headers" body="$work/$board.body" code
-  code="$(curl -sSk --compressed --max-time 20 -D "$headers" -o "$body" -w '%{http_code}' "$url" || true)"
-  if [[ "$code" == 200 ]] && grep -iq '^content-encoding: *gzip' "$headers" \
-      && grep -iq '<html' "$body"; then
-    ok "$board: curl -k --compressed $url: 200, gzip, $(wc -c <"$body") bytes of HTML"
-  else
-    bad "$board: curl -k --compressed $url: status '$code', headers:"
-    sed 's/^/    | /' "$headers" 2>/dev/null || true
-  fi
+  check_page "$board" "$url" -k
   local served
   if [[ -f "$state/sbcmon.crt" && -f "$state/sbcmon.key" ]] \
       && served="$("$PY" - "$port" "$state/sbcmon.crt" <<'PYEOF'

@@ -21,3 +21,37 @@ trap harness_cleanup EXIT
 free_port() {
   "${PY:-/usr/bin/python3}" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
+
+# wait_serving <url> <timeout s> <log> [curl flags...]: waits until the server
+# started as $server_pid answers <url>. On failure prints its log's tail, kills it
+# and returns 1.
+wait_serving() {
+  local url="$1" timeout="$2" log="$3" waited=0
+  shift 3
+  while [[ $waited -lt $((timeout * 4)) ]]; do
+    kill -0 "$server_pid" 2>/dev/null || break
+    if curl -s "$@" -o /dev/null --max-time 5 "$url"; then return 0; fi
+    sleep 0.25
+    waited=$((waited + 1))
+  done
+  echo "    no answer on $url within ${timeout}s; the server's output:"
+  sed 's/^/    | /' "$log" | tail -n 20
+  kill -KILL "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+  return 1
+}
+
+# check_page <label> <url> [curl flags...]: GET with --compressed must give 200,
+# Content-Encoding: gzip and HTML once decoded.
+check_page() {
+  local label="$1" url="$2" headers="$work/page.headers" body="$work/page.body" code
+  shift 2
+  code="$(curl -sS "$@" --compressed --max-time 20 -D "$headers" -o "$body" -w '%{http_code}' "$url" || true)"
+  if [[ "$code" == 200 ]] && grep -iq '^content-encoding: *gzip' "$headers" && grep -iq '<html' "$body"; then
+    ok "$label: GET $url --compressed: 200, gzip, $(wc -c <"$body") bytes of HTML"
+  else
+    bad "$label: GET $url --compressed: status '$code', headers:"
+    sed 's/^/    | /' "$headers" 2>/dev/null || true
+  fi
+}
