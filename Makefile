@@ -75,7 +75,7 @@ deps: deps-test
 
 run: deps-run
 	$(MAKE) --no-print-directory BOARD=host build
-	@echo "sbcmon: serving on http://127.0.0.1:8080/ (Ctrl-C stops it)"
+	@echo "sbcmon: starting (Ctrl-C stops it)"
 	build/host/sbcmon $(ARGS)
 
 test: deps-test
