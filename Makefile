@@ -1,6 +1,8 @@
 # Thin front end over CMake + Kconfig, with the habits of Buildroot and Linux:
-#   make run                 set up, build for this machine, serve on :8080
+#   make run                 set up, build for this machine, serve on :8080 (ARGS="--port 9000")
+#   make check               build + unit + integration tests (a few minutes)
 #   make test                set up, build, run every test (cross builds too)
+#   make demo BOARD=pi4      serve a moving synthetic Pi 4 (or BOARD=bbb) without the board
 #   make rpi4_defconfig      .config from board/rpi4/defconfig
 #   make menuconfig          edit .config;  make savedefconfig  writes defconfig
 #   make                     build what .config says (cross when it names an ARM arch)
@@ -10,6 +12,8 @@
 KCONFIG := /usr/bin/python3 $(CURDIR)/scripts/kconfig.py
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
+# Tests, benchmarks and fuzzers are configured only when asked (make check/test do).
+BUILD_TESTING ?= OFF
 
 ifdef BOARD
   CONFIG := $(CURDIR)/build/$(BOARD)/.config
@@ -32,7 +36,7 @@ SYSROOT_ARMHF     ?= $(CURDIR)/build/sysroot-armhf
 all: build
 
 help:
-	@sed -n '2,10p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,/^$$/p' Makefile | sed -n 's/^# \{0,1\}//p'
 
 %_defconfig:
 	@test -f board/$*/defconfig || { echo "no such board: $* (see board/)"; exit 2; }
@@ -60,7 +64,7 @@ build: $(CONFIG)
 	           extra="-DCMAKE_TOOLCHAIN_FILE=$(TOOLCHAIN_AARCH64) -DSBCMON_SYSROOT=$(SYSROOT_AARCH64) -DBUILD_TESTING=OFF";; \
 	  ARMHF)   scripts/sysroot.sh armhf $(SYSROOT_ARMHF) && \
 	           extra="-DCMAKE_TOOLCHAIN_FILE=$(TOOLCHAIN_ARMHF) -DSBCMON_SYSROOT=$(SYSROOT_ARMHF) -DBUILD_TESTING=OFF";; \
-	  *)       extra="";; \
+	  *)       extra="-DBUILD_TESTING=$(BUILD_TESTING)";; \
 	esac; \
 	cmake -S . -B $(BUILD) -DSBCMON_CONFIG=$(CONFIG) $$extra $(CMAKE_FLAGS) >/dev/null && \
 	cmake --build $(BUILD) -j $(JOBS)
@@ -88,11 +92,13 @@ bench: deps-test
 fuzz:
 	FUZZ_SECONDS=$(or $(FUZZ_SECONDS),30) scripts/fuzz.sh
 
-www-dist: deps-run
+www-dist:
+	scripts/deps.sh www
 	scripts/www-dist.sh
 
 # .debs for host, rpi4 (arm64) and beaglebone-black (armhf) in build/deb/
-deb: deps-test
+deb:
+	scripts/deps.sh deb
 	packaging/deb/make-debs.sh $(DEB_BOARDS)
 
 # One static, stripped sbcmon (libwebsockets + mbedTLS, pinned sources): build/firmware/sbcmon-$(BOARD)

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Install what sbcmon needs, and only what is missing:
-#   scripts/deps.sh run    build and run on this machine
+#   scripts/deps.sh run    build and run on this machine (`make run`: no test packages)
+#   scripts/deps.sh www    only node/npm and www/'s npm packages (`make www-dist`)
+#   scripts/deps.sh deb    run + the cross compilers and mmdebstrap that `make deb` uses
 #   scripts/deps.sh test   also everything `make test` uses (tests, cross builds, qemu)
 # Debian packages come through apt-get (sudo only when not root), npm packages through
 # `npm ci` from the committed lock files. With CI=true anything still missing after the
@@ -10,13 +12,13 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PY=/usr/bin/python3
 
-usage() { echo "usage: $0 run|test" >&2; exit 2; }
+usage() { echo "usage: $0 run|www|deb|test" >&2; exit 2; }
 die() { echo "deps.sh: error: $*" >&2; exit 1; }
 note() { echo "deps.sh: $*"; }
 
 [[ $# -eq 1 ]] || usage
 mode="$1"
-[[ "$mode" == run || "$mode" == test ]] || usage
+[[ "$mode" == run || "$mode" == www || "$mode" == deb || "$mode" == test ]] || usage
 ci="${CI:-}"
 [[ "$ci" == true || "$ci" == 1 ]] && ci=true || ci=false
 
@@ -29,15 +31,23 @@ test_pkgs=(googletest libgtest-dev libgmock-dev libbenchmark-dev
            binutils curl prometheus
            python3-flask-socketio python3-psutil python3-eventlet
            libfaketime lintian clang libclang-rt-14-dev valgrind)
+# make deb: the host build plus an arm64 and an armhf cross build (sysroots by mmdebstrap).
+deb_pkgs=(crossbuild-essential-arm64 crossbuild-essential-armhf mmdebstrap binutils)
+www_pkgs=()
 
 # node may be NodeSource's build (which bundles npm and conflicts with Debian's npm):
 # install Debian's nodejs/npm only when there is no node at all.
 if ! command -v node >/dev/null 2>&1; then
   run_pkgs+=(nodejs npm)
+  www_pkgs+=(nodejs npm)
 fi
 
-wanted=("${run_pkgs[@]}")
-[[ "$mode" == test ]] && wanted+=("${test_pkgs[@]}")
+case "$mode" in
+  www) wanted=("${www_pkgs[@]}") ;;
+  deb) wanted=("${run_pkgs[@]}" "${deb_pkgs[@]}") ;;
+  test) wanted=("${run_pkgs[@]}" "${test_pkgs[@]}") ;;
+  *) wanted=("${run_pkgs[@]}") ;;
+esac
 
 installed() {
   [[ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" == installed ]]
@@ -74,13 +84,20 @@ need_cmd() { command -v "$1" >/dev/null 2>&1 || problems+=("command '$1' not fou
 need_py() {
   "$PY" -c "import $1" >/dev/null 2>&1 || problems+=("$PY cannot import $1 ($2)")
 }
-need_cmd cmake cmake
-need_cmd c++ build-essential
-need_cmd pkg-config pkg-config
 need_cmd node "nodejs"
 need_cmd npm "npm"
-[[ -x "$PY" ]] || problems+=("$PY not found (python3)")
-need_py kconfiglib python3-kconfiglib
+if [[ "$mode" != www ]]; then
+  need_cmd cmake cmake
+  need_cmd c++ build-essential
+  need_cmd pkg-config pkg-config
+  [[ -x "$PY" ]] || problems+=("$PY not found (python3)")
+  need_py kconfiglib python3-kconfiglib
+fi
+if [[ "$mode" == deb ]]; then
+  need_cmd aarch64-linux-gnu-g++ crossbuild-essential-arm64
+  need_cmd arm-linux-gnueabihf-g++ crossbuild-essential-armhf
+  need_cmd mmdebstrap mmdebstrap
+fi
 if [[ "$mode" == test ]]; then
   need_cmd aarch64-linux-gnu-g++ crossbuild-essential-arm64
   need_cmd aarch64-linux-gnu-strip crossbuild-essential-arm64
