@@ -8,6 +8,7 @@
 
 #include "app/cli.h"
 #include "app/conformance.h"
+#include "app/lan_urls.h"
 #include "assets/assets.h"
 #include "config/config.h"
 #include "net/server.h"
@@ -157,6 +158,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "sbcmon %s: serving %s://%s:%d/ (%s), sampling every %u ms\n",
                  SBCMON_VERSION, cfg.tls_cert.empty() ? "http" : "https", host.find(':') != std::string::npos ? ("[" + host + "]").c_str() : host.c_str(),
                  opts.port, opts.bind.empty() ? "every address" : opts.bind.c_str(), opts.interval_ms);
+    app::print_lan_urls(stderr, opts.bind, opts.port, !cfg.tls_cert.empty());
     const int rc = server.run();
     std::fprintf(stderr, "sbcmon: stopped\n");
     return rc;
