@@ -178,6 +178,15 @@ void encode_sample(const Sample& s, const BoardInfo& b, std::string& out) {
     if (i) out.push_back(',');
     num(out, s.cpu_pct[i], 2);
   }
+  // Indexes of offline cores: a null in "cpu" without one here is "no data yet".
+  lit(out, "],\"cpu_offline\":[");
+  bool first = true;
+  for (std::size_t i = 0; i < s.ncpu && i < kMaxCpus; ++i) {
+    if (!s.cpu_offline.test(i)) continue;
+    if (!first) out.push_back(',');
+    first = false;
+    u64(out, i);
+  }
   lit(out, "],\"freq_mhz\":[");
   for (std::size_t i = 0; i < s.ncpu && i < kMaxCpus; ++i) {
     if (i) out.push_back(',');

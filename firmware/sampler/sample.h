@@ -2,6 +2,7 @@
 // plus the identity read once at start-up. Absent figures are NaN or a false flag, never 0.
 #pragma once
 
+#include <bitset>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -57,6 +58,7 @@ struct Sample {
   std::uint16_t nnet = 0;     // entries used in net_rx/net_tx (same order as BoardInfo::ifaces)
   float cpu_pct[kMaxCpus];    // per core busy %, indexed by N of "cpuN"; NaN offline/baseline
   float freq_mhz[kMaxCpus];   // scaling_cur_freq in MHz; NaN when missing or core offline
+  std::bitset<kMaxCpus> cpu_offline;  // core N absent from a readable /proc/stat (hotplugged out)
   float temp_c[kMaxTemps];    // degrees C; NaN when that sensor could not be read this tick
   float load[3] = {kAbsent, kAbsent, kAbsent};
   double uptime_s = kAbsentD;

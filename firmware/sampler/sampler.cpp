@@ -314,6 +314,11 @@ void Sampler::read_cpu(Sample& out) {
     }
   }
   // An unreadable /proc/stat keeps the old baseline: the next good tick averages over both.
+  // Offline only when /proc/stat was read and lacks the core; NaN alone may be a baseline.
+  out.cpu_offline.reset();
+  for (int i = 0; now && i < board_.cores; ++i) {
+    if (!now->online[i]) out.cpu_offline.set(i);
+  }
 
   for (std::size_t i = 0; i < freq_.size(); ++i) {
     if (now && !now->online[i]) continue;  // an offline core has no clock worth showing

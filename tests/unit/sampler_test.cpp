@@ -250,6 +250,19 @@ TEST(SamplerCpu, FirstSampleIsABaselineNotZero) {
   EXPECT_TRUE(j["total"].is_null());
   ASSERT_EQ(j["cpu"].a.size(), 4u);
   for (auto& c : j["cpu"].a) EXPECT_TRUE(c.is_null());
+  ASSERT_TRUE(j.has("cpu_offline"));
+  EXPECT_TRUE(j["cpu_offline"].a.empty()) << "a baseline is no data yet, not offline";
+}
+
+TEST(SamplerCpu, UnchangedStatIsNoDataYetNotOffline) {
+  // The fixture's /proc/stat never moves: every core is online with no delta.
+  Rig r("pi4");
+  r.tick();
+  Sample s = r.tick();
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_TRUE(absent(s.cpu_pct[i])) << i;
+    EXPECT_FALSE(s.cpu_offline.test(i)) << i;
+  }
 }
 
 TEST(SamplerCpu, Pi4PerCoreFromStatToT1) {
@@ -282,6 +295,9 @@ TEST(SamplerCpu, HotplugKeepsCoresByNumber) {
   std::string o;
   encode_sample(s, r.s.board(), o);
   EXPECT_NE(o.find("\"cpu\":[13.0,46.0,null,99.0]"), std::string::npos) << o;
+  EXPECT_NE(o.find("\"cpu_offline\":[2]"), std::string::npos) << "null because offline: " << o;
+  EXPECT_TRUE(s.cpu_offline.test(2));
+  EXPECT_FALSE(s.cpu_offline.test(3));
   EXPECT_NE(o.find("\"total\":52.67"), std::string::npos) << o;
 }
 
