@@ -209,8 +209,12 @@ function renderTiles(s) {
   (s.cpu || []).forEach((v, i) => {
     const c = cores[i];
     if (!c) return;
-    c.classList.toggle('off', v == null);
-    c.lastChild.textContent = v == null ? 'off' : F.pct(v);
+    // null is "off" only for a core the server lists as offline; else no figure yet.
+    const off = (s.cpu_offline || []).includes(i);
+    c.classList.toggle('off', off);
+    c.classList.toggle('nodata', v == null && !off);
+    c.title = off ? 'offline' : v == null ? 'no data yet (no change in /proc/stat since the last sample)' : '';
+    c.lastChild.textContent = off ? 'off' : v == null ? F.DASH : F.pct(v);
     meter(c.querySelector('i'), v == null ? 0 : v / 100);
   });
   // Memory
