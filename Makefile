@@ -31,7 +31,7 @@ TOOLCHAIN_ARMHF   := $(CURDIR)/toolchains/arm-linux-gnueabihf.cmake
 SYSROOT_AARCH64   ?= $(CURDIR)/build/sysroot-arm64
 SYSROOT_ARMHF     ?= $(CURDIR)/build/sysroot-armhf
 
-.PHONY: all build run test fuzz bench deps deps-run deps-test menuconfig savedefconfig clean distclean www-dist deb help firmware test-firmware
+.PHONY: all build run check demo test fuzz bench deps deps-run deps-test menuconfig savedefconfig clean distclean www-dist deb help firmware test-firmware
 
 all: build
 
@@ -84,6 +84,18 @@ run: deps-run
 
 test: deps-test
 	scripts/test.sh
+
+# The quick loop: host build with tests, then unit + integration tests (no browser,
+# cross, packaging, sanitizer or fuzz stages).
+check: deps-test
+	scripts/check.sh
+
+# A moving synthetic board without the board: make demo BOARD=pi4 (or bbb); ARGS as for run.
+demo: deps-run
+	@case "$(BOARD)" in pi4|rpi4|bbb|beaglebone-black) ;; \
+	  *) echo "usage: make demo BOARD=pi4|bbb [ARGS=...]"; exit 2;; esac
+	$(MAKE) --no-print-directory BOARD=host build
+	node scripts/demo.mjs $(BOARD) build/host/sbcmon $(ARGS)
 
 bench: deps-test
 	scripts/bench.sh
