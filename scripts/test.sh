@@ -28,7 +28,8 @@ if cmake -S . -B "$HOST_BUILD" -DSBCMON_CONFIG="$HOST_BUILD/.config" \
       -DSBCMON_WERROR=ON -DBUILD_TESTING=ON \
     && cmake --build "$HOST_BUILD" -j "$JOBS"; then
   section "host tests (ctest)"
-  ctest --test-dir "$HOST_BUILD" --output-on-failure || host_status=$?
+  # Tests are independent (free ports, own temp dirs): two at a time.
+  ctest --test-dir "$HOST_BUILD" -j "${CTEST_JOBS:-2}" --output-on-failure || host_status=$?
 else
   host_status=1
   echo "test.sh: the host build failed (see above); no host tests were run" >&2
@@ -91,6 +92,7 @@ rl="$(mktemp)"; bash scripts/sanitize.sh | tee "$rl" || true; rc="$(sed -n -E 's
 rl="$(mktemp)"; bash tests/soak/run.sh | tee "$rl" || true; rc="$(sed -n -E 's/^([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$rl" | tail -n 1)"; rm -f "$rl"; if [[ -n "$rc" ]]; then cross_passed=$((cross_passed + ${rc% *})); cross_failed=$((cross_failed + ${rc#* })); else cross_failed=$((cross_failed + 1)); fi  # reliability: 10k-session soak with 20 watchers
 rl="$(mktemp)"; bash tests/faults/run.sh | tee "$rl" || true; rc="$(sed -n -E 's/^([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$rl" | tail -n 1)"; rm -f "$rl"; if [[ -n "$rc" ]]; then cross_passed=$((cross_passed + ${rc% *})); cross_failed=$((cross_failed + ${rc#* })); else cross_failed=$((cross_failed + 1)); fi  # reliability: hostile clients and injected /proc,/sys faults
 rl="$(mktemp)"; make --no-print-directory test-firmware | tee "$rl" || true; rc="$(sed -n -E 's/^([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$rl" | tail -n 1)"; rm -f "$rl"; if [[ -n "$rc" ]]; then cross_passed=$((cross_passed + ${rc% *})); cross_failed=$((cross_failed + ${rc#* })); else cross_failed=$((cross_failed + 1)); fi  # firmware: static lws+mbedTLS binaries, HTTPS/WSS under qemu-user
+rl="$(mktemp)"; bash tests/pristine/run.sh | tee "$rl" || true; rc="$(sed -n -E 's/^([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$rl" | tail -n 1)"; rm -f "$rl"; if [[ -n "$rc" ]]; then cross_passed=$((cross_passed + ${rc% *})); cross_failed=$((cross_failed + ${rc#* })); else cross_failed=$((cross_failed + 1)); fi  # first contact: git clone + the README's make run on a pristine Debian 12 root
 cross_time=$((SECONDS - cross_start))
 
 # --- 3. sizes -------------------------------------------------------------------
