@@ -41,7 +41,9 @@ if [[ "${SKIP_ASAN:-0}" != 1 ]]; then
     # clock_jump preloads libfaketime, which ASan refuses to run after.
     exclude="${SANITIZE_EXCLUDE:-^integration\.clock_jump$}"
     ctest_log="$ASAN_BUILD/ctest.log"
-    if ctest --test-dir "$ASAN_BUILD" -R "$regex" -E "$exclude" -j 1 --output-on-failure >"$ctest_log" 2>&1; then
+    # ASan+UBSan runs sbcmon a few times slower: deadlines stretch (tests/lib/deadline.mjs).
+    if SBCMON_TIME_SCALE="${SBCMON_TIME_SCALE:-3}" \
+       ctest --test-dir "$ASAN_BUILD" -R "$regex" -E "$exclude" -j 1 --output-on-failure >"$ctest_log" 2>&1; then
       ok "asan: ctest -R '$regex' ($(grep -Eo '[0-9]+ tests passed|tests passed, [0-9]+' "$ctest_log" | tail -n 1 || true))"
     else
       bad "asan: ctest -R '$regex' (build/asan/ctest.log):"
@@ -87,7 +89,9 @@ if [[ "${SKIP_VALGRIND:-0}" != 1 ]]; then
     for suite in ${VALGRIND_SUITES:-$default_suites}; do
       rm -f "$vlogs"/valgrind.*.log
       out="$vlogs/$suite.out"
-      if SBCMON_BIN="$ROOT/tests/faults/valgrind_sbcmon.sh" SBCMON_REAL_BIN="$HOST_BUILD/sbcmon" \
+      # Deadlines (tests/lib/deadline.mjs) stretch: memcheck runs sbcmon 10-50x slower.
+      if SBCMON_TIME_SCALE="${SBCMON_TIME_SCALE:-10}" \
+         SBCMON_BIN="$ROOT/tests/faults/valgrind_sbcmon.sh" SBCMON_REAL_BIN="$HOST_BUILD/sbcmon" \
          SBCMON_VALGRIND_LOGS="$vlogs" SBCMON_FIXTURES="$ROOT/tests/fixtures" \
          SBCMON_BUILD_DIR="$HOST_BUILD" NODE_PATH="$ROOT/tests/node_modules" \
          timeout 900 node --test --test-reporter=spec "tests/integration/$suite.test.mjs" >"$out" 2>&1; then

@@ -119,9 +119,11 @@ int main(int argc, char** argv) {
   cfg.max_payload = opts.max_payload;
   cfg.connect_timeout_ms = opts.connect_timeout_ms;
   if (opts.conformance) {
-    // The values socket.io's conformance suite expects of a server under test.
-    cfg.ping_interval_ms = 300;
-    cfg.ping_timeout_ms = 200;
+    // The values socket.io's conformance suite expects of a server under test; an
+    // explicit --ping-interval/--ping-timeout wins (slow runs: valgrind, ASan).
+    const app::Options defaults = app::default_options();
+    if (opts.ping_interval_ms == defaults.ping_interval_ms) cfg.ping_interval_ms = 300;
+    if (opts.ping_timeout_ms == defaults.ping_timeout_ms) cfg.ping_timeout_ms = 200;
     cfg.max_payload = 1000000;
     cfg.connect_timeout_ms = 1000;
     cfg.serve_page = false;

@@ -7,6 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { chromium } from "playwright-core";
+import { deadline } from "../lib/deadline.mjs";
 
 export const HOST = "127.0.0.1";
 export const BIN = process.env.SBCMON_BIN;
@@ -45,6 +46,7 @@ export function sleep(ms) {
 
 /** Polls fn() until it returns a truthy value; throws after ms with `what`. */
 export async function waitFor(fn, ms, what) {
+  ms = deadline(ms);
   const end = Date.now() + ms;
   let last;
   while (Date.now() < end) {
@@ -100,7 +102,7 @@ export async function startSbcmon({ port, args = [] } = {}) {
     async stop() {
       if (proc.exitCode !== null || proc.signalCode !== null) return;
       proc.kill("SIGTERM");
-      const t = setTimeout(() => proc.kill("SIGKILL"), 3000);
+      const t = setTimeout(() => proc.kill("SIGKILL"), deadline(3000));
       await exited;
       clearTimeout(t);
     },

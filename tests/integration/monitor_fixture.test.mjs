@@ -11,6 +11,7 @@ import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { io } from "socket.io-client";
 import { Recorder, fixtureCopy, get, skipReason, startMonitor } from "./lib/fixture_tree.mjs";
+import { deadline } from "../lib/deadline.mjs";
 
 const PERIOD = 1000;
 const EPS = 0.01;
@@ -46,7 +47,7 @@ function throttleFlags(raw) {
 // Connects, then runs steps: each swaps files right after a sample arrives and
 // resolves with the first later sample that has CPU figures.
 async function replay(server) {
-  const socket = io(server.url, { forceNew: true, reconnection: false, transports: ["websocket"], timeout: 5000 });
+  const socket = io(server.url, { forceNew: true, reconnection: false, transports: ["websocket"], timeout: deadline(5000) });
   const rec = new Recorder(socket);
   let from = 0; // index into samples already consumed
   const samples = () => rec.named("sample");

@@ -19,6 +19,7 @@ import {
   startMonitor,
   withTimeout,
 } from "./lib/fixture_tree.mjs";
+import { deadline } from "../lib/deadline.mjs";
 
 const PERIOD = 300;
 const skip = skipReason();
@@ -50,7 +51,7 @@ describe("monitor: HTTP endpoints", { skip }, () => {
   });
 
   it("GET /api/v1/history?since= is the same columnar JSON as the socket's history ack", async () => {
-    const socket = io(server.url, { forceNew: true, reconnection: false, transports: ["websocket"], timeout: 5000 });
+    const socket = io(server.url, { forceNew: true, reconnection: false, transports: ["websocket"], timeout: deadline(5000) });
     const rec = new Recorder(socket);
     try {
       await rec.until(() => rec.named("sample").length >= 3, 3 * PERIOD + 5000, "three samples");
@@ -180,7 +181,7 @@ describe("monitor: process behaviour", { skip }, () => {
 
   it("SIGTERM exits 0, also with a client connected", async () => {
     const server = await startMonitor(["--interval", "200ms"]);
-    const socket = io(server.url, { forceNew: true, reconnection: false, transports: ["websocket"], timeout: 5000 });
+    const socket = io(server.url, { forceNew: true, reconnection: false, transports: ["websocket"], timeout: deadline(5000) });
     const rec = new Recorder(socket);
     try {
       await rec.until(() => rec.named("sample").length >= 1, 5000, "a sample");

@@ -15,6 +15,7 @@ import {
   skipReason,
   startMonitor,
 } from "./lib/fixture_tree.mjs";
+import { deadline } from "../lib/deadline.mjs";
 
 const PERIOD = 500;
 const N = 6; // ticks the observer must have seen before the late joiner connects
@@ -34,7 +35,7 @@ describe("monitor: board, history and live samples on /", { skip }, () => {
   const lastKnownSeq = () => Math.max(...known.keys());
 
   function client(opts = {}) {
-    const s = io(server.url, { forceNew: true, reconnection: false, timeout: 5000, ...opts });
+    const s = io(server.url, { forceNew: true, reconnection: false, timeout: deadline(5000), ...opts });
     clients.push(s);
     return s;
   }

@@ -15,9 +15,10 @@ import fs from "node:fs";
 import WebSocket from "ws";
 import { io } from "socket.io-client";
 import { Recorder, assertContiguous, get, skipReason, sleep, startMonitor, withTimeout } from "./lib/fixture_tree.mjs";
+import { deadline } from "../lib/deadline.mjs";
 
 const PERIOD = 100;
-const DROP_WITHIN_MS = 45000;
+const DROP_WITHIN_MS = deadline(45000);
 const skip = skipReason() || (!fs.existsSync("/proc/net/tcp") ? "needs /proc/net/tcp (Linux)" : false);
 
 // The kernel's state of the server's end of the connection (local port
@@ -78,7 +79,7 @@ describe("monitor: a client that stops reading is dropped; others are not held u
 
   before(async () => {
     server = await startMonitor(["--interval", `${PERIOD}ms`, "--ping-interval", "60s", "--ping-timeout", "60s"]);
-    normal = io(server.url, { forceNew: true, reconnection: false, transports: ["websocket"], timeout: 5000 });
+    normal = io(server.url, { forceNew: true, reconnection: false, transports: ["websocket"], timeout: deadline(5000) });
     rec = new Recorder(normal);
     slow = rawClient(server.wsUrl);
     await slow.connectedP;

@@ -10,6 +10,7 @@ import WebSocket from "ws";
 import {
   HOST, Recorder, request, skipReason, sleep, startSbcmon, waitFor, withTimeout,
 } from "../security/lib.mjs";
+import { deadline } from "../lib/deadline.mjs";
 
 const skip = skipReason();
 
@@ -45,7 +46,7 @@ function rawExchange(port, bytes, ms = 3000) {
 function watchers(sbc, n, list) {
   const recs = [];
   for (let i = 0; i < n; i++) {
-    const s = io(sbc.url, { forceNew: true, reconnection: false, transports: ["websocket"], timeout: 5000 });
+    const s = io(sbc.url, { forceNew: true, reconnection: false, transports: ["websocket"], timeout: deadline(5000) });
     list.push(s);
     recs.push(new Recorder(s));
   }
@@ -67,7 +68,7 @@ describe("--max-sessions 3", { skip }, () => {
     const recs = watchers(sbc, 3, clients);
     await Promise.all(recs.map((r) => r.until((x) => x.named("sample").length >= 1, 8000, "a sample on each of 3")));
 
-    const fourth = io(sbc.url, { forceNew: true, reconnection: false, transports: ["websocket"], timeout: 4000 });
+    const fourth = io(sbc.url, { forceNew: true, reconnection: false, transports: ["websocket"], timeout: deadline(4000) });
     clients.push(fourth);
     const r4 = new Recorder(fourth);
     await r4.until((r) => r.named("connect_error").length + r.named("disconnect").length >= 1, 6000, "the 4th refused");

@@ -6,6 +6,7 @@ import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { io } from "socket.io-client";
 import { Recorder, freePort, procIds, request, skipReason, startSbcmon, tempDir, userIds } from "../security/lib.mjs";
+import { deadline } from "../lib/deadline.mjs";
 
 const isRoot = process.getuid?.() === 0;
 const ci = process.env.CI === "true";
@@ -55,7 +56,7 @@ describe("--user with an unknown user", { skip: skipReason() }, () => {
     const { spawnSync } = await import("node:child_process");
     const port = await freePort();
     const r = spawnSync(process.env.SBCMON_BIN, ["--port", String(port), "--bind", "127.0.0.1", "--user", "no-such-user-sbcmon"],
-      { encoding: "utf8", timeout: 5000 });
+      { encoding: "utf8", timeout: deadline(5000) });
     assert.notEqual(r.status, 0, r.stderr);
     assert.match(r.stderr, /no-such-user-sbcmon/);
   });

@@ -14,6 +14,7 @@ import {
   HOST, Recorder, TOKEN, certFingerprint, freePort, request, skipReason, startSbcmon, tempDir,
   tokenFile, withTimeout,
 } from "../security/lib.mjs";
+import { deadline } from "../lib/deadline.mjs";
 
 const skip = skipReason();
 
@@ -60,7 +61,7 @@ describe("--tls with a self-signed certificate in --state-dir", { skip }, () => 
 
   it("socket.io-client 4 over wss receives board, history and live samples", async () => {
     for (const transports of [["websocket"], ["polling", "websocket"]]) {
-      const sock = io(sbc.url, { transports, rejectUnauthorized: false, forceNew: true, reconnection: false, timeout: 5000 });
+      const sock = io(sbc.url, { transports, rejectUnauthorized: false, forceNew: true, reconnection: false, timeout: deadline(5000) });
       const rec = new Recorder(sock);
       try {
         await rec.until((r) => r.named("sample").length >= 2, 8000, `two samples over ${transports}`);
@@ -142,7 +143,7 @@ describe("--tls-cert/--tls-key with a certificate made by openssl req", { skip }
     const port = await freePort();
     const { spawnSync } = await import("node:child_process");
     const r = spawnSync(process.env.SBCMON_BIN, ["--port", String(port), "--bind", HOST, "--tls-cert", cert], {
-      encoding: "utf8", timeout: 5000 });
+      encoding: "utf8", timeout: deadline(5000) });
     assert.notEqual(r.status, 0, "exit status");
     assert.match(r.stderr, /tls-key/);
     // And nothing listens there.

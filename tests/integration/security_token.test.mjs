@@ -11,6 +11,7 @@ import WebSocket from "ws";
 import {
   Recorder, TOKEN, request, skipReason, sleep, startSbcmon, tempDir, tokenFile, waitFor,
 } from "../security/lib.mjs";
+import { deadline } from "../lib/deadline.mjs";
 
 const skip = skipReason();
 // Distinctive so that grepping the log for it means something.
@@ -36,7 +37,7 @@ describe("--token-file: Socket.IO and data routes", { skip }, () => {
   let tmp, sbc;
   const clients = [];
   const v4 = (opts) => {
-    const s = io(sbc.url, { forceNew: true, reconnection: false, timeout: 5000, ...opts });
+    const s = io(sbc.url, { forceNew: true, reconnection: false, timeout: deadline(5000), ...opts });
     clients.push(s);
     return s;
   };
@@ -110,13 +111,13 @@ describe("--token-file: Socket.IO and data routes", { skip }, () => {
 
   it("socket.io-client 2 (EIO=3) with query {token} gets data; with a wrong one an error and no data", async () => {
     for (const transports of [["websocket"], ["polling", "websocket"]]) {
-      const good = ioV2(sbc.url, { forceNew: true, reconnection: false, timeout: 5000, transports, query: { token: TOKEN } });
+      const good = ioV2(sbc.url, { forceNew: true, reconnection: false, timeout: deadline(5000), transports, query: { token: TOKEN } });
       clients.push(good);
       const rg = new Recorder(good);
       await rg.until((r) => r.named("sample").length >= 2, 8000, `v2 samples over ${transports}`);
       assert.equal(rg.named("board").length, 1);
 
-      const bad = ioV2(sbc.url, { forceNew: true, reconnection: false, timeout: 5000, transports, query: { token: WRONG } });
+      const bad = ioV2(sbc.url, { forceNew: true, reconnection: false, timeout: deadline(5000), transports, query: { token: WRONG } });
       clients.push(bad);
       const rb = new Recorder(bad);
       await rb.until((r) => r.named("error").length + r.named("connect_error").length >= 1, 5000, "v2 refusal");
@@ -177,7 +178,7 @@ describe("--token-file refuses a weak or missing token file", { skip }, () => {
       const { spawnSync } = await import("node:child_process");
       for (const [content, expect] of [["short", /at least 8/], [null, /token-file/]]) {
         const file = content === null ? `${tmp.dir}/missing` : tokenFile(tmp.dir, content);
-        const r = spawnSync(process.env.SBCMON_BIN, ["--port", "1", "--token-file", file], { encoding: "utf8", timeout: 5000 });
+        const r = spawnSync(process.env.SBCMON_BIN, ["--port", "1", "--token-file", file], { encoding: "utf8", timeout: deadline(5000) });
         assert.equal(r.status, 2, `exit status for ${content}: ${r.stderr}`);
         assert.match(r.stderr, expect);
         if (content) assert.ok(!r.stderr.includes(`'${content}'`) && !r.stderr.includes(`: ${content}`), r.stderr);

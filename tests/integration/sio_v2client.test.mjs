@@ -3,8 +3,9 @@
 // over polling, websocket and upgrade.
 import ioV2 from "socket.io-client-v2";
 import { defineScenarios } from "./lib/sio_scenarios.mjs";
+import { deadline } from "../lib/deadline.mjs";
 
-const common = { forceNew: true, reconnection: false, timeout: 5000 };
+const common = { forceNew: true, reconnection: false, timeout: deadline(5000) };
 
 defineScenarios({
   label: "socket.io-client 2",
@@ -12,7 +13,7 @@ defineScenarios({
   // v2 has no auth option: the namespace query is its auth (sent in
   // "40/nsp?query,"); "/" is joined implicitly and has none.
   connect: (url, nsp, { transports, auth }) => ioV2(url + nsp, { ...common, transports, query: auth }),
-  manager: (url, { transports }) => new ioV2.Manager(url, { reconnection: false, timeout: 5000, transports }),
+  manager: (url, { transports }) => new ioV2.Manager(url, { reconnection: false, timeout: deadline(5000), transports }),
   socketOf: (manager, nsp, auth) => manager.socket(nsp, { query: auth }),
   expectedAuth: (nsp, auth) => (nsp === "/" || !auth ? {} : auth),
   // A refused namespace arrives as an ERROR packet: the "error" event.

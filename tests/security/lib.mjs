@@ -10,6 +10,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import tls from "node:tls";
+import { deadline } from "../lib/deadline.mjs";
 
 export const HOST = "127.0.0.1";
 export const BIN = process.env.SBCMON_BIN;
@@ -29,6 +30,7 @@ export function sleep(ms) {
 
 /** Rejects after `ms` with `what` unless `promise` settles first. */
 export function withTimeout(promise, ms, what) {
+  ms = deadline(ms);
   let timer;
   const t = new Promise((_, reject) => {
     timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
@@ -38,6 +40,7 @@ export function withTimeout(promise, ms, what) {
 
 /** Polls fn() until truthy; throws after ms naming `what` and the last value. */
 export async function waitFor(fn, ms, what) {
+  ms = deadline(ms);
   const end = Date.now() + ms;
   let last;
   while (Date.now() < end) {
@@ -103,8 +106,8 @@ export async function startSbcmon({ args = [], tls: useTls = false, port, interv
     proc.stdout.on("data", (d) => (stdout += d));
     proc.stderr.on("data", (d) => (stderr += d));
     const exited = new Promise((r) => proc.once("exit", (code, signal) => r({ code, signal })));
-    const deadline = Date.now() + 10000;
-    while (proc.exitCode === null && proc.signalCode === null && Date.now() < deadline) {
+    const until = Date.now() + deadline(10000);
+    while (proc.exitCode === null && proc.signalCode === null && Date.now() < until) {
       if (await canConnect(p)) {
         const scheme = useTls ? "https" : "http";
         return {
@@ -121,7 +124,7 @@ export async function startSbcmon({ args = [], tls: useTls = false, port, interv
           async stop() {
             if (proc.exitCode !== null || proc.signalCode !== null) return exited;
             proc.kill("SIGTERM");
-            const t = setTimeout(() => proc.kill("SIGKILL"), 5000);
+            const t = setTimeout(() => proc.kill("SIGKILL"), deadline(5000));
             const e = await exited;
             clearTimeout(t);
             return e;
@@ -161,7 +164,7 @@ export function request(url, { method = "GET", headers = {}, body, timeout = 500
         res.on("error", reject);
       });
     req.on("error", reject);
-    req.setTimeout(timeout, () => req.destroy(new Error(`${method} ${url} timed out after ${timeout} ms`)));
+    req.setTimeout(deadline(timeout), () => req.destroy(new Error(`${method} ${url} timed out after ${timeout} ms`)));
     if (body !== undefined) req.write(body);
     req.end();
   });

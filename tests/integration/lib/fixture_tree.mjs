@@ -8,8 +8,9 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { HOST, freePort, sleep, withTimeout } from "./server.mjs";
+import { deadline } from "../../lib/deadline.mjs";
 
-export { HOST, freePort, sleep, withTimeout };
+export { HOST, freePort, sleep, withTimeout, deadline };
 
 export const BIN = process.env.SBCMON_BIN;
 export const FIXTURES = process.env.SBCMON_FIXTURES;
@@ -85,8 +86,8 @@ export async function startMonitor(args = []) {
         resolve(exit);
       }),
     );
-    const deadline = Date.now() + 10000;
-    while (exit === null && Date.now() < deadline) {
+    const until = Date.now() + deadline(10000);
+    while (exit === null && Date.now() < until) {
       const r = await get(port, "/healthz", {}, 1000).catch(() => null);
       if (r && r.status === 200) {
         return {

@@ -5,6 +5,7 @@ import { spawn } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { TIME_SCALE, deadline } from "../../lib/deadline.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -15,9 +16,12 @@ export const IS_REFERENCE = TARGET === "reference";
 // to have but the socket.io reference server does not.
 export const SBCMON_ONLY = IS_REFERENCE ? "sbcmon-only: the reference server differs here" : false;
 
-// The conformance server's fixed settings.
-export const PING_INTERVAL = 300;
-export const PING_TIMEOUT = 200;
+// The conformance server's settings.
+// Heartbeats stretch with SBCMON_TIME_SCALE (sbcmon only): under valgrind a 300 kB
+// payload takes longer than 200 ms to parse, and a missed pong would end the session.
+const HEARTBEAT_SCALE = IS_REFERENCE ? 1 : TIME_SCALE;
+export const PING_INTERVAL = 300 * HEARTBEAT_SCALE;
+export const PING_TIMEOUT = 200 * HEARTBEAT_SCALE;
 export const MAX_PAYLOAD = 1000000;
 export const CONNECT_TIMEOUT = 1000;
 
@@ -25,8 +29,9 @@ export function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-// Rejects after `ms` with `what` in the message unless `promise` settles first.
+// Rejects after `ms` (scaled by SBCMON_TIME_SCALE) with `what` unless `promise` settles first.
 export function withTimeout(promise, ms, what) {
+  ms = deadline(ms);
   let timer;
   const timeout = new Promise((_, reject) => {
     timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
@@ -64,7 +69,9 @@ function command(port) {
   }
   const bin = process.env.SBCMON_BIN;
   if (!bin) throw new Error("SBCMON_BIN is not set (or set SBCMON_TEST_TARGET=reference)");
-  return [bin, ["--conformance", "--port", String(port), "--bind", HOST]];
+  const beat = HEARTBEAT_SCALE > 1
+    ? ["--ping-interval", `${PING_INTERVAL}ms`, "--ping-timeout", `${PING_TIMEOUT}ms`] : [];
+  return [bin, ["--conformance", "--port", String(port), "--bind", HOST, ...beat]];
 }
 
 // Spawns the server on a free port and resolves once it accepts TCP
@@ -82,8 +89,8 @@ export async function startServer() {
     const exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
     let exit = null;
     exited.then((e) => (exit = e));
-    const deadline = Date.now() + 10000;
-    while (exit === null && Date.now() < deadline) {
+    const until = Date.now() + deadline(10000);
+    while (exit === null && Date.now() < until) {
       if (await canConnect(port)) {
         return {
           port,
