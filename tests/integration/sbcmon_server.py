@@ -18,8 +18,24 @@ IS_REFERENCE = os.environ.get('SBCMON_TEST_TARGET') == 'reference'
 # Loopback traffic must never be sent to a proxy from the environment.
 os.environ['no_proxy'] = os.environ['NO_PROXY'] = '127.0.0.1,localhost'
 
-PING_INTERVAL = 0.3
-PING_TIMEOUT = 0.2
+
+
+def _time_scale():
+    """As tests/lib/deadline.mjs: SBCMON_TIME_SCALE, else the load per core (1..8)."""
+    try:
+        set_scale = float(os.environ.get('SBCMON_TIME_SCALE', ''))
+    except ValueError:
+        set_scale = 0
+    if set_scale > 0:
+        return max(1.0, set_scale)
+    return min(8.0, max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1)))
+
+
+# Heartbeats stretch with the scale (sbcmon only), so a busy machine's stall is not
+# a missed pong.
+TIME_SCALE = 1.0 if IS_REFERENCE else _time_scale()
+PING_INTERVAL = 0.3 * TIME_SCALE
+PING_TIMEOUT = 0.2 * TIME_SCALE
 MAX_PAYLOAD = 1000000
 
 
@@ -58,7 +74,11 @@ class SbcmonServer:
         binary = os.environ.get('SBCMON_BIN')
         if not binary:
             raise RuntimeError('SBCMON_BIN is not set (or set SBCMON_TEST_TARGET=reference)')
-        return [binary, '--conformance', '--port', str(self.port), '--bind', HOST]
+        beat = []
+        if TIME_SCALE > 1:
+            beat = ['--ping-interval', '%dms' % round(PING_INTERVAL * 1000),
+                    '--ping-timeout', '%dms' % round(PING_TIMEOUT * 1000)]
+        return [binary, '--conformance', '--port', str(self.port), '--bind', HOST] + beat
 
     def start(self):
         last = None
