@@ -111,6 +111,8 @@ std::string usage() {
          std::to_string(config::kPingIntervalMs) + "ms)\n"
          "  --ping-timeout T      Engine.IO pingTimeout (default " +
          std::to_string(config::kPingTimeoutMs) + "ms)\n"
+         "  --connect-timeout T   close a session that joins no namespace within T (default " +
+         std::to_string(config::kConnectTimeoutMs) + "ms)\n"
          "  --max-payload BYTES   largest message accepted (default " +
          std::to_string(config::kMaxPayload) + ")\n"
          "  --tls / --no-tls      serve HTTPS and WSS on the port (default " +
@@ -199,7 +201,8 @@ ParseResult parse_args(int argc, const char* const* argv, Options& opts) {
         "--ping-interval", "--ping-timeout", "--max-payload", "--config",     "--user",
         "--token-file",  "--allow-origin", "--max-sessions", "--handshakes-per-s", "--tls-cert",
         "--tls-key",     "--state-dir", "--max-queue", "--max-header-bytes", "--allow-host",
-        "--memory-budget", "--max-connections", "--sessions-per-addr", "--unjoined-per-addr"};
+        "--memory-budget", "--max-connections", "--sessions-per-addr", "--unjoined-per-addr",
+        "--connect-timeout"};
     bool known = false;
     for (const char* k : kValued) known = known || arg == k;
     if (!known) return fail("unknown option '" + arg + "' (see --help)");
@@ -221,6 +224,10 @@ ParseResult parse_args(int argc, const char* const* argv, Options& opts) {
     } else if (arg == "--proc-root" || arg == "--sys-root") {
       if (value.empty()) return fail(arg + " needs a directory");
       (arg == "--proc-root" ? opts.proc_root : opts.sys_root) = value;
+    } else if (arg == "--connect-timeout") {
+      if (!parse_duration_ms(value, n) || n < 100 || n > 600000)
+        return fail(range_error(arg, value, 100, 600000, "ms"));
+      opts.connect_timeout_ms = static_cast<std::uint32_t>(n);
     } else if (arg == "--ping-interval" || arg == "--ping-timeout") {
       if (!parse_duration_ms(value, n) || n < 100 || n > 600000)
         return fail(range_error(arg, value, 100, 600000, "ms"));
