@@ -168,10 +168,12 @@ TEST(CliBudgets, FlagsForEveryBudget) {
   EXPECT_EQ(o.max_connections, 100u);
   EXPECT_EQ(o.sessions_per_addr, 0u);
   EXPECT_EQ(o.unjoined_per_addr, 2u);
+  ASSERT_EQ(parse({"--connect-timeout", "2s"}, o).status, ParseStatus::kOk);
+  EXPECT_EQ(o.connect_timeout_ms, 2000u);
   ASSERT_EQ(o.allow_hosts.size(), 2u);
   EXPECT_EQ(o.allow_hosts[1], ".example.com");
   for (const char* bad : {"--memory-budget=12", "--memory-budget=8X", "--memory-budget=5G",
-                          "--max-connections=3", "--allow-host=a/b", "--allow-host=*.x", "--allow-host="}) {
+                          "--max-connections=3", "--connect-timeout=10ms", "--allow-host=a/b", "--allow-host=*.x", "--allow-host="}) {
     Options p = sbcmon::app::default_options();
     const auto r = parse({bad}, p);
     EXPECT_EQ(r.status, ParseStatus::kError) << bad;
@@ -186,7 +188,7 @@ TEST(CliBudgets, FlagsForEveryBudget) {
   EXPECT_FALSE(sbcmon::app::parse_size("-1M", n));
   const std::string u = sbcmon::app::usage();
   for (const char* flag : {"--memory-budget", "--max-connections", "--sessions-per-addr",
-                           "--unjoined-per-addr", "--allow-host"}) {
+                           "--unjoined-per-addr", "--allow-host", "--connect-timeout"}) {
     EXPECT_NE(u.find(flag), std::string::npos) << flag;
   }
 }
