@@ -8,6 +8,7 @@
 #include <grp.h>
 #include <netinet/in.h>
 #include <pwd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -20,6 +21,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -28,6 +30,8 @@
 #include "engineio/packet.h"
 #include "engineio/query.h"
 #include "engineio/sid.h"
+#include "net/http_policy.h"
+#include "util/budget.h"
 
 namespace sbcmon::net {
 namespace {
@@ -37,12 +41,32 @@ using socketio::Buffer;
 using socketio::SessionHandle;
 
 volatile std::sig_atomic_t g_stop = 0;
+volatile std::sig_atomic_t g_reload = 0;
 lws_context* g_context = nullptr;
 
 void on_signal(int) {
   g_stop = 1;
   if (g_context != nullptr) lws_cancel_service(g_context);
 }
+
+void on_hangup(int) {
+  g_reload = 1;
+  if (g_context != nullptr) lws_cancel_service(g_context);
+}
+
+// File descriptors kept back from the connection cap: stdio, the listen
+// sockets, lws's own pipe, the sampler's kept /proc and /sys files.
+constexpr std::size_t kReservedFds = 64;
+
+// Buffers the request headers are copied into. A header longer than its buffer
+// fails the request closed (see oversized_header), never reads as absent. Origin
+// and Host fit a 253-character DNS name with scheme and port.
+constexpr int kOriginMax = 320;
+constexpr int kHostMax = 320;
+constexpr int kAuthMax = 1024;
+constexpr int kSmallHeaderMax = 256;  // Accept-Encoding, If-None-Match
+constexpr int kQueryMax = 1024;
+constexpr std::size_t kAddrMax = 48;
 
 constexpr std::uint32_t kIndexBits = 12;  // up to 4096 sessions (Kconfig range)
 constexpr std::uint32_t kIndexMask = (1u << kIndexBits) - 1;
@@ -102,6 +126,9 @@ struct Session {
   bool awaiting_pong = false;
   std::string rx;    // websocket message being assembled
   std::string body;  // POST body being received
+  std::size_t rx_reserved = 0;    // bytes of rx held against the memory budget
+  std::size_t body_reserved = 0;  // bytes of body held against the memory budget
+  char addr[kAddrMax] = {};       // client address, for the per-address limits
 };
 
 Method method_of(lws* wsi) {
@@ -114,7 +141,9 @@ Method method_of(lws* wsi) {
   return Method::kOther;
 }
 
-// Copies a header into `buf`; empty view when absent or too long.
+// Copies a header into `buf`; empty view when absent or too long. Requests whose
+// headers do not fit are refused up front by oversized_header(), so by the time
+// a handler reads one, empty means absent.
 std::string_view header(lws* wsi, lws_token_indexes token, char* buf, int cap) {
   const int n = lws_hdr_copy(wsi, buf, cap, token);
   if (n <= 0) return {};
@@ -123,21 +152,47 @@ std::string_view header(lws* wsi, lws_token_indexes token, char* buf, int cap) {
 
 // The request's query string, its arguments joined by '&' ("" if none). lws
 // keeps each argument as a separate fragment of WSI_TOKEN_HTTP_URI_ARGS.
-std::string_view query_of(lws* wsi, char* buf, int cap) {
+// nullopt when it does not fit `cap` (or has more than 32 arguments): a dropped
+// argument must not change what the request means.
+std::optional<std::string_view> query_of(lws* wsi, char* buf, int cap) {
   int used = 0;
-  for (int frag = 0; frag < 32; ++frag) {
-    if (used > 0) {
-      if (used + 1 >= cap) break;
-      buf[used++] = '&';
-    }
+  for (int frag = 0;; ++frag) {
+    const int want = lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, frag);
+    if (want <= 0) break;
+    if (frag >= 32) return std::nullopt;
+    if (used > 0) buf[used++] = '&';
+    if (used + want + 1 > cap) return std::nullopt;
     const int n = lws_hdr_copy_fragment(wsi, buf + used, cap - used, WSI_TOKEN_HTTP_URI_ARGS, frag);
-    if (n < 0) {
-      if (used > 0) --used;  // drop the separator added for a missing fragment
-      break;
-    }
+    if (n < 0) return std::nullopt;
     used += n;
   }
-  return {buf, static_cast<std::size_t>(used)};
+  return std::string_view{buf, static_cast<std::size_t>(used)};
+}
+
+// 0 when every header this server reads fits its buffer; else the status to
+// refuse with: 403 for an Origin (an unreadable Origin is not "no Origin"), 431
+// for the others.
+unsigned oversized_header(lws* wsi) {
+  struct Limit {
+    lws_token_indexes token;
+    int cap;
+  };
+  static constexpr Limit kLimits[] = {
+      {WSI_TOKEN_ORIGIN, kOriginMax},
+      {WSI_TOKEN_HOST, kHostMax},
+      {WSI_TOKEN_HTTP_AUTHORIZATION, kAuthMax},
+      {WSI_TOKEN_HTTP_ACCEPT_ENCODING, kSmallHeaderMax},
+      {WSI_TOKEN_HTTP_IF_NONE_MATCH, kSmallHeaderMax},
+      {WSI_TOKEN_HTTP_CONTENT_LENGTH, 24},
+  };
+  char buf[kAuthMax];
+  for (const Limit& l : kLimits) {
+    if (lws_hdr_total_length(wsi, l.token) <= 0) continue;
+    if (lws_hdr_copy(wsi, buf, l.cap, l.token) < 0) {
+      return l.token == WSI_TOKEN_ORIGIN ? HTTP_STATUS_FORBIDDEN : 431;
+    }
+  }
+  return 0;
 }
 
 bool accepts_gzip(std::string_view accept_encoding) {
@@ -209,15 +264,10 @@ struct Server::Impl final : socketio::EngineLink {
   };
   std::vector<Route> routes;
 
-  // Handshake rate limiting: a small table of client addresses with a token
-  // bucket each; the least recently seen entry is reused when full.
-  struct RateEntry {
-    char addr[48] = {};
-    std::uint64_t window_start_ms = 0;
-    std::uint32_t count = 0;
-    std::uint64_t last_ms = 0;
-  };
-  std::array<RateEntry, 64> rate{};
+  AddressTable addresses;     // handshake rate and token back-off per client address
+  util::MemoryBudget budget;  // everything clients make us hold (see util/budget.h)
+  std::size_t connection_cap = 0;
+  std::function<void()> reload;
 
   Timer tick_timer{};
   Timer sweep_timer{};
@@ -252,11 +302,12 @@ struct Server::Impl final : socketio::EngineLink {
     return nullptr;
   }
 
-  Session* create_session(eio::Protocol protocol, Endpoint endpoint) {
+  Session* create_session(eio::Protocol protocol, Endpoint endpoint, const char* addr) {
     if (live_sessions >= cfg.max_sessions) return nullptr;
     for (Session& s : sessions) {
       if (s.used) continue;
       if (!sids.next(s.sid)) return nullptr;
+      std::snprintf(s.addr, sizeof(s.addr), "%s", addr);
       // A slot's queue is allocated the first time it is used and then kept:
       // memory follows the peak number of sessions, bounded by the table size.
       if (s.queue.empty()) s.queue.resize(config::kSessionQueueMax);
@@ -272,6 +323,7 @@ struct Server::Impl final : socketio::EngineLink {
       s.awaiting_pong = false;
       s.rx.clear();
       s.body.clear();
+      s.rx_reserved = s.body_reserved = 0;
       ++live_sessions;
       ++stats.sessions_opened;
       stats.sessions_open = live_sessions;
@@ -287,7 +339,7 @@ struct Server::Impl final : socketio::EngineLink {
   bool enqueue(Session& s, eio::PacketType type, Buffer data, bool binary) {
     const std::size_t size = data ? data->size() : 0;
     if (s.count >= std::min(s.queue.size(), cfg.max_queue) ||
-        s.queued_bytes + size > 4 * cfg.max_payload + 65536) {
+        s.queued_bytes + size > 4 * cfg.max_payload + 65536 || !reserve_outbound(s, size)) {
       ++stats.sessions_dropped;
       close_session(s);
       return false;
@@ -308,8 +360,49 @@ struct Server::Impl final : socketio::EngineLink {
     s.queue[s.head].data.reset();
     s.head = (s.head + 1) % s.queue.size();
     --s.count;
-    s.queued_bytes -= out.data ? out.data->size() : 0;
+    const std::size_t size = out.data ? out.data->size() : 0;
+    s.queued_bytes -= size;
+    release(size);
     return out;
+  }
+
+  // ---- memory budget -----------------------------------------------------------
+  // Outbound bytes for `s`. When the budget is full, the session with the
+  // longest queue (the reader furthest behind) is closed to make room; false
+  // when that is `s` itself, which the caller then closes.
+  bool reserve_outbound(Session& s, std::size_t size) {
+    while (!budget.reserve(size, util::Use::kOutbound)) {
+      Session* worst = &s;
+      for (Session& o : sessions) {
+        if (o.used && o.queued_bytes > worst->queued_bytes) worst = &o;
+      }
+      ++stats.over_budget;
+      if (worst == &s) return false;
+      ++stats.sessions_dropped;
+      close_session(*worst);
+    }
+    note_budget();
+    return true;
+  }
+
+  // Inbound bytes (a POST body or websocket message being read); false when over budget.
+  bool reserve_inbound(std::size_t size) {
+    if (!budget.reserve(size, util::Use::kInbound)) {
+      ++stats.over_budget;
+      return false;
+    }
+    note_budget();
+    return true;
+  }
+
+  void release(std::size_t size) {
+    budget.release(size);
+    note_budget();
+  }
+
+  void note_budget() {
+    stats.memory_held = budget.used();
+    stats.memory_peak = budget.peak();
   }
 
   // Asks lws for a writeable callback on whichever transport can carry the queue.
@@ -332,6 +425,8 @@ struct Server::Impl final : socketio::EngineLink {
     ++s.generation;
     s.generation &= (1u << (32 - kIndexBits)) - 1;
     for (std::size_t i = 0; i < s.count; ++i) s.queue[(s.head + i) % s.queue.size()].data.reset();
+    release(s.queued_bytes + s.rx_reserved + s.body_reserved);
+    s.rx_reserved = s.body_reserved = 0;
     s.head = s.count = s.queued_bytes = 0;
     s.get = s.post = s.ws = nullptr;
     s.rx.clear();
@@ -368,6 +463,14 @@ struct Server::Impl final : socketio::EngineLink {
 
   void close(SessionHandle h) override {
     if (Session* s = lookup(h)) close_session(*s);
+  }
+
+  void auth_failed(SessionHandle h) override {
+    if (Session* s = lookup(h)) addresses.auth_failed(s->addr, monotonic_ms());
+  }
+
+  void auth_succeeded(SessionHandle h) override {
+    if (Session* s = lookup(h)) addresses.auth_succeeded(s->addr);
   }
 
   // ---- incoming packets --------------------------------------------------------
@@ -447,7 +550,7 @@ struct Server::Impl final : socketio::EngineLink {
   int respond_route(lws* wsi, unsigned status, const char* content_type, std::string_view body,
                     bool head_only) {
     constexpr std::size_t kGzipMin = 1024;
-    char buf[256];
+    char buf[kSmallHeaderMax];
     std::string zipped;
     if (body.size() >= kGzipMin &&
         accepts_gzip(header(wsi, WSI_TOKEN_HTTP_ACCEPT_ENCODING, buf, sizeof(buf))) &&
@@ -460,7 +563,7 @@ struct Server::Impl final : socketio::EngineLink {
   // For a request from an origin allowed with --allow-origin (not the board's
   // own), the CORS headers a browser needs to read the polling responses.
   int add_cors(lws* wsi, unsigned char** p, unsigned char* end) const {
-    char obuf[256];
+    char obuf[kOriginMax];
     const std::string_view origin = header(wsi, WSI_TOKEN_ORIGIN, obuf, sizeof(obuf));
     if (origin.empty() || !origin_listed(origin)) return 0;
     if (add_header(wsi, "access-control-allow-origin:", obuf, p, end) != 0 ||
@@ -535,54 +638,102 @@ struct Server::Impl final : socketio::EngineLink {
   }
 
   bool bearer_ok(lws* wsi) const {
-    char buf[512];
-    const std::string_view h = header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, buf, sizeof(buf));
-    constexpr std::string_view kBearer = "Bearer ";
-    if (h.size() <= kBearer.size() || h.substr(0, kBearer.size()) != kBearer) return false;
-    return token_equal(h.substr(kBearer.size()));
+    char buf[kAuthMax];
+    const auto creds = bearer_credentials(header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, buf, sizeof(buf)));
+    return creds && token_equal(*creds);
   }
 
   // Same-origin by default, as Flask-SocketIO: a page from another site must
   // not open sessions with the visitor's network position (cross-site
   // WebSocket hijacking). Requests without Origin (non-browser clients) pass.
+  // The scheme counts: an https:// page is not the same origin as a plain-HTTP board.
   bool origin_ok(lws* wsi) const {
-    char obuf[256];
-    char hbuf[256];
+    char obuf[kOriginMax];
+    char hbuf[kHostMax];
     const std::string_view origin = header(wsi, WSI_TOKEN_ORIGIN, obuf, sizeof(obuf));
     if (origin.empty() || origin_listed(origin)) return true;
-    const std::string_view host = header(wsi, WSI_TOKEN_HOST, hbuf, sizeof(hbuf));
-    if (host.empty()) return false;
-    const auto scheme_end = origin.find("://");
-    if (scheme_end == std::string_view::npos) return false;
-    return origin.substr(scheme_end + 3) == host;
+    return same_origin(origin, header(wsi, WSI_TOKEN_HOST, hbuf, sizeof(hbuf)), lws_is_ssl(wsi) != 0);
   }
 
-  // True when the client address may open another session this second.
-  bool handshake_allowed(lws* wsi) {
-    if (cfg.handshakes_per_s == 0) return true;
-    char addr[48] = {};
+  // DNS rebinding: a page whose name was re-pointed at the board passes the
+  // origin check (Origin equals Host), so the Host itself must name the board.
+  bool host_ok(lws* wsi) const {
+    char hbuf[kHostMax];
+    return host_allowed(header(wsi, WSI_TOKEN_HOST, hbuf, sizeof(hbuf)), cfg.hostname, cfg.allow_hosts);
+  }
+
+  // Checks every request makes before anything else: headers that fit, a Host
+  // naming the board. 0 when it may go on, else the HTTP status to refuse with
+  // and its `body`.
+  unsigned gate(lws* wsi, const char*& body) const {
+    if (const unsigned status = oversized_header(wsi)) {
+      body = status == HTTP_STATUS_FORBIDDEN ? "Forbidden: Origin header too long"
+                                             : "Request Header Fields Too Large";
+      return status;
+    }
+    if (!host_ok(wsi)) {
+      body = "Forbidden: this Host is not one of the board's names (add it with --allow-host NAME)";
+      return HTTP_STATUS_FORBIDDEN;
+    }
+    return 0;
+  }
+
+  // Whether the client at `addr` may open another session: the handshake rate,
+  // the token back-off, its share of the session table. nullptr when it may,
+  // else the refusal's JSON body (always status 429).
+  const char* admission(const char* addr) {
+    std::size_t mine = 0;
+    std::size_t unjoined = 0;
+    for (const Session& s : sessions) {
+      if (!s.used || std::strcmp(s.addr, addr) != 0) continue;
+      ++mine;
+      if (s.endpoint == Endpoint::kSocketIo && !sio->joined_any(handle_of(s))) ++unjoined;
+    }
+    if (cfg.sessions_per_addr != 0 && mine >= cfg.sessions_per_addr) {
+      return R"({"code":3,"message":"Too many sessions from this address"})";
+    }
+    // Unconnected means unauthenticated only when a token is asked for; an open
+    // board's clients join at will, and the per-address cap above covers them.
+    if (!cfg.token.empty() && cfg.unjoined_per_addr != 0 && unjoined >= cfg.unjoined_per_addr) {
+      return R"({"code":3,"message":"Too many unconnected sessions from this address"})";
+    }
+    if (!addresses.handshake_allowed(addr, monotonic_ms(), cfg.handshakes_per_s)) {
+      return R"({"code":3,"message":"Too many handshakes"})";
+    }
+    return nullptr;
+  }
+
+  static void peer_of(lws* wsi, char (&addr)[kAddrMax]) {
+    addr[0] = '\0';
     lws_get_peer_simple(wsi, addr, sizeof(addr));
-    const std::uint64_t now = monotonic_ms();
-    RateEntry* slot = nullptr;
-    RateEntry* oldest = &rate[0];
-    for (RateEntry& e : rate) {
-      if (std::strncmp(e.addr, addr, sizeof(e.addr)) == 0) {
-        slot = &e;
-        break;
-      }
-      if (e.last_ms < oldest->last_ms) oldest = &e;
+  }
+
+  // With --redirect-http, plain HTTP on the TLS port: 301 to the same path and
+  // query over https.
+  int redirect_to_https(lws* wsi) {
+    char hbuf[kHostMax];
+    char ubuf[512];
+    char qbuf[kQueryMax];
+    const std::string_view host = header(wsi, WSI_TOKEN_HOST, hbuf, sizeof(hbuf));
+    const Method m = method_of(wsi);
+    const lws_token_indexes uri_token = m == Method::kPost ? WSI_TOKEN_POST_URI : WSI_TOKEN_GET_URI;
+    const std::string_view uri = header(wsi, uri_token, ubuf, sizeof(ubuf));
+    const auto qs = query_of(wsi, qbuf, sizeof(qbuf));
+    if (uri.empty() || !qs) return respond(wsi, 414, "text/plain", "URI Too Long");
+    std::string location = "https://";
+    location.append(host).append(uri);
+    if (!qs->empty()) location.append("?").append(*qs);
+    unsigned char hdr[LWS_PRE + 2048];
+    unsigned char* start = hdr + LWS_PRE;
+    unsigned char* p = start;
+    unsigned char* end = hdr + sizeof(hdr) - 1;
+    if (lws_add_http_common_headers(wsi, HTTP_STATUS_MOVED_PERMANENTLY, "text/plain", 0, &p, end) != 0 ||
+        add_header(wsi, "location:", location.c_str(), &p, end) != 0 ||
+        add_header(wsi, "content-security-policy:", kDataCsp, &p, end) != 0 ||
+        lws_finalize_write_http_header(wsi, start, &p, end) != 0) {
+      return -1;
     }
-    if (slot == nullptr) {
-      slot = oldest;
-      *slot = RateEntry{};
-      std::memcpy(slot->addr, addr, sizeof(slot->addr) - 1);
-    }
-    slot->last_ms = now;
-    if (now - slot->window_start_ms >= 1000) {
-      slot->window_start_ms = now;
-      slot->count = 0;
-    }
-    return ++slot->count <= cfg.handshakes_per_s;
+    return lws_http_transaction_completed(wsi) != 0 ? -1 : 0;
   }
 
   // CORS preflight for an allowed origin's POST (content-type: text/plain is
@@ -603,14 +754,14 @@ struct Server::Impl final : socketio::EngineLink {
     return lws_http_transaction_completed(wsi) != 0 ? -1 : 0;
   }
 
-  int respond_refused(lws* wsi) {
-    return respond(wsi, 429, "application/json", R"({"code":3,"message":"Too many handshakes"})");
-  }
+  int respond_refused(lws* wsi, const char* body) { return respond(wsi, 429, "application/json", body); }
 
   // ---- Engine.IO over HTTP ---------------------------------------------------------
   int engine_http(lws* wsi, Conn* c, Endpoint endpoint, Method method) {
-    char qbuf[512];
-    const std::string_view qs = query_of(wsi, qbuf, sizeof(qbuf));
+    char qbuf[kQueryMax];
+    const auto query = query_of(wsi, qbuf, sizeof(qbuf));
+    if (!query) return respond(wsi, 414, "text/plain", "URI Too Long");
+    const std::string_view qs = *query;
     const eio::Query q = eio::parse_query(qs);
     if (!q.transport) return respond_error(wsi, eio::ErrorCode::kUnknownTransport);
     if (!origin_ok(wsi)) return respond_error(wsi, eio::ErrorCode::kForbidden);
@@ -620,8 +771,10 @@ struct Server::Impl final : socketio::EngineLink {
     if (q.sid.empty()) {
       if (method != Method::kGet) return respond_error(wsi, eio::ErrorCode::kBadHandshakeMethod);
       if (!q.protocol) return respond_error(wsi, eio::ErrorCode::kUnsupportedProtocolVersion);
-      if (!handshake_allowed(wsi)) return respond_refused(wsi);
-      Session* s = create_session(*q.protocol, endpoint);
+      char addr[kAddrMax];
+      peer_of(wsi, addr);
+      if (const char* refusal = admission(addr)) return respond_refused(wsi, refusal);
+      Session* s = create_session(*q.protocol, endpoint, addr);
       if (s == nullptr) {
         ++stats.sessions_refused;
         return respond(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, "application/json",
@@ -676,6 +829,8 @@ struct Server::Impl final : socketio::EngineLink {
       }
       s->post = wsi;
       s->body.clear();
+      release(s->body_reserved);
+      s->body_reserved = 0;
       c->role = Role::kPollPost;
       c->session = handle_of(*s);
       c->has_session = true;
@@ -693,6 +848,16 @@ struct Server::Impl final : socketio::EngineLink {
       respond(wsi, HTTP_STATUS_REQ_ENTITY_TOO_LARGE, "text/plain", "Payload Too Large");
       return -1;
     }
+    if (!reserve_inbound(len)) {
+      // Over the memory budget: this session, the one asking, is closed.
+      s->post = nullptr;
+      c->role = Role::kNone;
+      c->has_session = false;
+      close_session(*s);
+      respond(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, "text/plain", "Server busy (memory budget)");
+      return -1;
+    }
+    s->body_reserved += len;
     s->body.append(in, len);
     return 0;
   }
@@ -709,6 +874,13 @@ struct Server::Impl final : socketio::EngineLink {
     const SessionHandle h = handle_of(*s);
     std::string body = std::move(s->body);
     s->body.clear();
+    // The body stays reserved while its packets are handled, then is returned.
+    struct Held {
+      Impl* self;
+      std::size_t n;
+      ~Held() { self->release(n); }
+    } held{this, s->body_reserved};
+    s->body_reserved = 0;
     std::string scratch;
     const bool ok = eio::for_each_payload_packet(body, s->protocol, scratch,
                                                  [&](const eio::Packet& p) {
@@ -731,11 +903,17 @@ struct Server::Impl final : socketio::EngineLink {
   struct WsTarget {
     Endpoint endpoint = Endpoint::kSocketIo;
     eio::Query query;
+    std::string_view query_string;  // the raw query the Query points into
   };
 
   // Reads the path and query of a websocket handshake (headers still attached).
   // Returns 0 when acceptable, else the HTTP status to refuse with and `code`.
   unsigned ws_target(lws* wsi, char* qbuf, int qcap, WsTarget& t, eio::ErrorCode& code) {
+    const auto qs = query_of(wsi, qbuf, qcap);
+    if (!qs) {
+      code = eio::ErrorCode::kBadRequest;
+      return 414;
+    }
     char path[64];
     const std::string_view uri = header(wsi, WSI_TOKEN_GET_URI, path, sizeof(path));
     if (uri == kSocketIoPath || uri == "/socket.io") {
@@ -745,7 +923,8 @@ struct Server::Impl final : socketio::EngineLink {
     } else {
       return HTTP_STATUS_NOT_FOUND;
     }
-    t.query = eio::parse_query(query_of(wsi, qbuf, qcap));
+    t.query_string = *qs;
+    t.query = eio::parse_query(*qs);
     const eio::Query& q = t.query;
     code = eio::ErrorCode::kBadRequest;
     if (!q.transport || *q.transport != eio::Transport::kWebSocket) {
@@ -765,7 +944,12 @@ struct Server::Impl final : socketio::EngineLink {
   // Validates a websocket handshake; on refusal writes the HTTP error and returns >0.
   // lws gives no per-connection data here, so nothing is stored yet.
   int confirm_upgrade(lws* wsi) {
-    char qbuf[512];
+    const char* refusal = nullptr;
+    if (const unsigned status = gate(wsi, refusal)) return reject(wsi, status, refusal);
+    if (cfg.redirect_http && lws_is_ssl(wsi) == 0) {
+      return reject(wsi, HTTP_STATUS_FORBIDDEN, "Forbidden: use wss://");
+    }
+    char qbuf[kQueryMax];
     WsTarget t;
     eio::ErrorCode code = eio::ErrorCode::kBadRequest;
     const unsigned status = ws_target(wsi, qbuf, sizeof(qbuf), t, code);
@@ -776,8 +960,10 @@ struct Server::Impl final : socketio::EngineLink {
       ++stats.sessions_refused;
       return reject(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, R"({"code":3,"message":"Server full"})");
     }
-    if (t.query.sid.empty() && !handshake_allowed(wsi)) {
-      return reject(wsi, 429, R"({"code":3,"message":"Too many handshakes"})");
+    if (t.query.sid.empty()) {
+      char addr[kAddrMax];
+      peer_of(wsi, addr);
+      if (const char* why = admission(addr)) return reject(wsi, 429, why);
     }
     return 0;
   }
@@ -808,7 +994,7 @@ struct Server::Impl final : socketio::EngineLink {
   }
 
   int on_ws_established(lws* wsi, Conn* c) {
-    char qbuf[512];
+    char qbuf[kQueryMax];
     WsTarget t;
     eio::ErrorCode code = eio::ErrorCode::kBadRequest;
     const bool ok = ws_target(wsi, qbuf, sizeof(qbuf), t, code) == 0;
@@ -821,7 +1007,9 @@ struct Server::Impl final : socketio::EngineLink {
       return 0;
     }
     if (t.query.sid.empty()) {
-      Session* s = create_session(*t.query.protocol, t.endpoint);
+      char addr[kAddrMax];
+      peer_of(wsi, addr);
+      Session* s = create_session(*t.query.protocol, t.endpoint, addr);
       if (s == nullptr) {
         ++stats.sessions_refused;
         c->close_me = true;
@@ -836,7 +1024,7 @@ struct Server::Impl final : socketio::EngineLink {
           eio::view(s->sid), false, cfg.ping_interval_ms, cfg.ping_timeout_ms, cfg.max_payload));
       enqueue(*s, eio::PacketType::kOpen, std::move(open), false);
       if (t.endpoint == Endpoint::kSocketIo) {
-        sio->on_open(c->session, s->protocol, monotonic_ms(), query_of(wsi, qbuf, sizeof(qbuf)));
+        sio->on_open(c->session, s->protocol, monotonic_ms(), t.query_string);
       }
       return 0;
     }
@@ -864,11 +1052,24 @@ struct Server::Impl final : socketio::EngineLink {
       lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, nullptr, 0);
       return -1;
     }
+    if (!reserve_inbound(len)) {
+      // Over the memory budget: the session asking for more is the one closed.
+      close_session(*s);
+      lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, nullptr, 0);
+      return -1;
+    }
+    s->rx_reserved += len;
     s->rx.append(in, len);
     if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi) != 0) return 0;
     const bool binary = lws_frame_is_binary(wsi) != 0;
     std::string msg = std::move(s->rx);
     s->rx.clear();
+    struct Held {
+      Impl* self;
+      std::size_t n;
+      ~Held() { self->release(n); }
+    } held{this, s->rx_reserved};
+    s->rx_reserved = 0;
     const auto p = binary ? eio::decode_binary_frame(msg, s->protocol) : eio::decode_text_packet(msg);
     if (!p) {
       close_session(*s);
@@ -969,7 +1170,7 @@ struct Server::Impl final : socketio::EngineLink {
     if (method != Method::kGet && method != Method::kHead) {
       return respond(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, "text/plain", "Method Not Allowed");
     }
-    char qbuf[256];
+    char qbuf[kQueryMax];
     for (Route& r : routes) {
       if (path != r.path) continue;
       if (r.needs_token && !cfg.token.empty() && !bearer_ok(wsi)) {
@@ -977,14 +1178,16 @@ struct Server::Impl final : socketio::EngineLink {
       }
       std::string body;
       std::string type = "text/plain; charset=utf-8";
-      const int status = r.handler(query_of(wsi, qbuf, sizeof(qbuf)), body, type);
+      const auto qs = query_of(wsi, qbuf, sizeof(qbuf));
+      if (!qs) return respond(wsi, 414, "text/plain", "URI Too Long");
+      const int status = r.handler(*qs, body, type);
       return respond_route(wsi, static_cast<unsigned>(status), type.c_str(), body,
                            method == Method::kHead);
     }
     const assets::Asset* a = cfg.serve_page ? assets::find(path) : nullptr;
     if (a == nullptr) return respond(wsi, HTTP_STATUS_NOT_FOUND, "text/plain", "Not Found");
 
-    char buf[256];
+    char buf[kSmallHeaderMax];
     const bool gzip = accepts_gzip(header(wsi, WSI_TOKEN_HTTP_ACCEPT_ENCODING, buf, sizeof(buf)));
     // A strong ETag names one representation: the gzip bytes get their own.
     char etag[64];
@@ -1096,6 +1299,11 @@ struct Server::Impl final : socketio::EngineLink {
         c->has_session = false;
         c->pending_close = false;
         c->discard = false;
+        const char* refusal = nullptr;
+        if (const unsigned status = self->gate(wsi, refusal)) {
+          return self->respond(wsi, status, "text/plain", refusal);
+        }
+        if (self->cfg.redirect_http && lws_is_ssl(wsi) == 0) return self->redirect_to_https(wsi);
         if (path == kSocketIoPath || path == "/socket.io") {
           return self->engine_http(wsi, c, Endpoint::kSocketIo, method);
         }
@@ -1194,6 +1402,18 @@ bool Server::drop_privileges(const std::string& user, std::string& error) {
   return true;
 }
 
+void Server::on_reload(std::function<void()> fn) { impl_->reload = std::move(fn); }
+
+void Server::reload_access(const std::string& token, const std::vector<std::string>& allow_origins,
+                           const std::vector<std::string>& allow_hosts) {
+  impl_->cfg.token = token;
+  impl_->cfg.allow_origins = allow_origins;
+  impl_->cfg.allow_hosts = allow_hosts;
+  if (impl_->sio) impl_->sio->set_token(token);
+}
+
+std::size_t Server::connection_cap() const { return impl_->connection_cap; }
+
 void Server::every(std::uint32_t period_ms, std::function<void()> fn) {
   impl_->period_ms = period_ms;
   impl_->periodic = std::move(fn);
@@ -1252,7 +1472,17 @@ bool probe_bind(const std::string& bind, int port, std::string& error) {
   return false;
 }
 
+// lws logs one line per bad request; a hostile client must not be able to
+// flood the journal with them.
+LogLimiter g_lws_log_limit(20, 10000);
+
 void lws_log(int level, const char* line) {
+  std::uint64_t suppressed = 0;
+  if (!g_lws_log_limit.allow(monotonic_ms(), suppressed)) return;
+  if (suppressed > 0) {
+    std::fprintf(stderr, "sbcmon: lws: %llu similar lines suppressed\n",
+                 static_cast<unsigned long long>(suppressed));
+  }
   // lws lines end in '\n' already.
   std::fprintf(stderr, "sbcmon: lws%s: %s", level == LLL_ERR ? " error" : "", line);
 }
@@ -1273,9 +1503,15 @@ bool Server::start(const ServerConfig& config, std::string& error) {
   m.sweep_ms = std::clamp<std::uint32_t>(fastest / 8, 10, 250);
   m.tick_timer.self = &m;
   m.sweep_timer.self = &m;
+  if (m.cfg.hostname.empty()) {
+    char host[256] = {};
+    if (gethostname(host, sizeof(host) - 1) == 0) m.cfg.hostname = host;
+  }
+  m.budget.set_limit(config.memory_budget);
   socketio::ServerOptions sio_options;
   sio_options.connect_timeout_ms = config.connect_timeout_ms;
   sio_options.token = config.token;
+  sio_options.budget = &m.budget;
   m.sio = std::make_unique<socketio::Server>(m, std::move(sio_options));
 
   lws_set_log_level(LLL_ERR, lws_log);
@@ -1300,6 +1536,20 @@ bool Server::start(const ServerConfig& config, std::string& error) {
   info.max_http_header_pool = static_cast<unsigned short>(config::kMaxSessions + 16);
   info.max_http_header_data = static_cast<unsigned short>(config.max_header_bytes);
   info.keepalive_timeout = 60;
+  // Connections stay below the fd limit: at the cap lws stops accepting until
+  // one closes (newcomers wait in the listen backlog), instead of spinning on
+  // accept() -> EMFILE.
+  rlimit nofile{};
+  std::size_t fd_room = 1024;
+  if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY) {
+    fd_room = static_cast<std::size_t>(nofile.rlim_cur);
+  }
+  if (fd_room <= kReservedFds + 8) {
+    error = "the open-file limit (ulimit -n " + std::to_string(fd_room) + ") is too low to serve";
+    return false;
+  }
+  m.connection_cap = std::min(config.max_connections, fd_room - kReservedFds);
+  info.fd_limit_per_thread = static_cast<unsigned int>(m.connection_cap + 8);
   if (!config.tls_cert.empty()) {
     info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
     info.ssl_cert_filepath = config.tls_cert.c_str();
@@ -1307,9 +1557,11 @@ bool Server::start(const ServerConfig& config, std::string& error) {
     // HTTP/1.1 only: the Engine.IO glue (held polls, websocket upgrade) is
     // written for it, and h2 buys nothing for one page and one socket.
     info.alpn = "http/1.1";
+    // Plain HTTP is let in only to be redirected (by the callback, which keeps
+    // the path and query; lws's own redirect drops them).
     if (config.redirect_http) {
       info.options |= LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT |
-                      LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS;
+                      LWS_SERVER_OPTION_ALLOW_HTTP_ON_HTTPS_LISTENER;
     }
   }
   m.ctx = lws_create_context(&info);
@@ -1329,6 +1581,10 @@ int Server::run() {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  struct sigaction hup {};
+  hup.sa_handler = on_hangup;
+  sigemptyset(&hup.sa_mask);
+  sigaction(SIGHUP, &hup, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
   if (m.period_ms > 0) {
@@ -1337,6 +1593,10 @@ int Server::run() {
   }
   while (g_stop == 0) {
     if (lws_service(m.ctx, 0) < 0) return 1;
+    if (g_reload != 0) {
+      g_reload = 0;
+      if (m.reload) m.reload();
+    }
   }
   return 0;
 }
