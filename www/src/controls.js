@@ -1,0 +1,42 @@
+// The header's controls: time window, temperature unit, pause; theme and visibility.
+import { $, state, prefs, darkScheme } from './state.js';
+import { renderTemp, setConn } from './tiles.js';
+import { buildCharts, redraw, scrollAll, scrollChart } from './view.js';
+
+function setWindow(w) {
+  state.win = w;
+  prefs.set('window', String(w));
+  for (const b of document.querySelectorAll('[data-win]')) b.setAttribute('aria-pressed', String(Number(b.dataset.win) === w));
+  scrollAll();
+}
+
+function setUnit(u) {
+  state.unit = u;
+  prefs.set('unit', u);
+  $('unit').textContent = '°' + u;
+  $('unit').setAttribute('aria-label', `Temperature unit: ${u === 'C' ? 'Celsius' : 'Fahrenheit'} (switch)`);
+  if (state.store) {
+    renderTemp(state.store.latest);
+    const t = state.charts.temp;
+    if (t) { t.u.setData(t.data()); scrollChart(t); }
+  }
+}
+
+/** Wires the controls and applies the saved preferences (once, at start-up). */
+export function initControls() {
+  for (const b of document.querySelectorAll('[data-win]')) b.addEventListener('click', () => setWindow(Number(b.dataset.win)));
+  $('unit').addEventListener('click', () => setUnit(state.unit === 'C' ? 'F' : 'C'));
+  $('pause').addEventListener('click', () => {
+    state.paused = !state.paused;
+    $('pause').setAttribute('aria-pressed', String(state.paused));
+    $('pause').lastElementChild.textContent = state.paused ? 'Resume' : 'Pause';
+    setConn(state.conn);
+    if (!state.paused) redraw();
+  });
+  document.addEventListener('visibilitychange', () => { if (!document.hidden) redraw(); });
+  const rebuild = () => { if (state.store) buildCharts(); };
+  darkScheme.addEventListener('change', rebuild);
+  setUnit(state.unit);
+  setWindow([0, 60, 600].includes(state.win) ? state.win : 600);
+  setConn('connecting');
+}
