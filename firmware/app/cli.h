@@ -32,6 +32,11 @@ struct Options {
   std::uint32_t handshakes_per_s;  // per client address; 0 = unlimited
   std::size_t max_queue;       // packets queued per session, <= the Kconfig cap
   std::size_t max_header_bytes;  // largest HTTP request header
+  int alert_temp_c;            // temperature alert, °C; 0 = the board's passive trip point
+  bool alert_power;            // under-voltage / throttling alert on
+  int alert_fs_pct;            // filesystem fuller than this % fires; 0 = off
+  int alert_mem_pct;           // MemAvailable under this % fires; 0 = off
+  std::uint32_t alert_load_s;  // load1 > cores this long fires; 0 = off
   bool conformance = false;    // serve only what socket.io's conformance tests expect
   bool help = false;
   bool version = false;

@@ -42,7 +42,12 @@ double monotonic_s() {
 }  // namespace
 
 Monitor::Monitor(net::Server& server, const Options& opts)
-    : server_(server), opts_(opts), history_(std::make_unique<History>()) {
+    : server_(server),
+      opts_(opts),
+      history_(std::make_unique<History>()),
+      alerts_(sampler::AlertLimits{static_cast<float>(opts.alert_temp_c), opts.alert_power,
+                                   static_cast<float>(opts.alert_fs_pct),
+                                   static_cast<float>(opts.alert_mem_pct), opts.alert_load_s}) {
   sampler_.emplace(opts.proc_root, opts.sys_root);
   // A full history is the largest message; reserve once so ticks do not allocate here.
   json_.reserve(64 * 1024);
@@ -95,7 +100,7 @@ bool Monitor::start(std::string& error) {
   });
 
   timed_sample();  // the baseline: CPU figures need a previous reading
-  announced_ifaces_ = sampler_->board().nifaces;
+  announced_generation_ = sampler_->board().generation;
   server_.every(opts_.interval_ms, [this] { tick(); });
   return true;
 }
@@ -104,6 +109,7 @@ void Monitor::timed_sample() {
   const double t0 = monotonic_s();
   sampler_->sample(current_);
   sample_s_ = monotonic_s() - t0;
+  alerts_.update(current_, sampler_->board());
 }
 
 void Monitor::tick() {
@@ -111,9 +117,9 @@ void Monitor::tick() {
   history_->push(current_);
   socketio::Server& sio = server_.sio();
   const sampler::BoardInfo& board = sampler_->board();
-  if (board.nifaces != announced_ifaces_) {
-    // A new network interface: pages need its name before its figures.
-    announced_ifaces_ = board.nifaces;
+  if (board.generation != announced_generation_) {
+    // A new interface, disk or filesystem: pages need its name before its figures.
+    announced_generation_ = board.generation;
     json_.clear();
     sampler::encode_board(board, opts_.interval_ms, History::capacity(), json_);
     sio.broadcast(root_nsp_, "board", json_);
@@ -141,6 +147,10 @@ void Monitor::encode_metrics(std::string& out) const {
   for (std::size_t i = 0; i < board.nifaces && i < sampler::kMaxIfaces; ++i) {
     net[i].valid = sampler_->net_bytes(i, net[i].rx, net[i].tx);
   }
+  metrics::DiskBytes disks[sampler::kMaxDisks];
+  for (std::size_t i = 0; i < board.ndisks && i < sampler::kMaxDisks; ++i) {
+    disks[i].valid = sampler_->disk_counters(i, disks[i].read, disks[i].written, disks[i].io_ms);
+  }
   const net::Stats& st = server_.stats();
   metrics::ServerCounters counters;
   counters.sessions_open = st.sessions_open;
@@ -156,6 +166,7 @@ void Monitor::encode_metrics(std::string& out) const {
   in.stat = sampler_->last_stat();
   in.user_hz = sysconf(_SC_CLK_TCK);  // /proc/stat counts in USER_HZ ticks
   in.net = net;
+  in.disks = disks;
   in.server = &counters;
   in.sample_duration_s = sample_s_;
   in.version = SBCMON_VERSION;

@@ -11,6 +11,7 @@
 #include "app/cli.h"
 #include "config/config.h"
 #include "net/server.h"
+#include "sampler/alerts.h"
 #include "sampler/ring.h"
 #include "sampler/sample.h"
 #include "sampler/sampler.h"
@@ -51,7 +52,8 @@ class Monitor {
   std::uint16_t root_nsp_ = 0;
   std::uint16_t seed_nsp_ = 0;
   std::uint64_t seed_count_ = 0;
-  std::size_t announced_ifaces_ = 0;
+  std::uint32_t announced_generation_ = 0;  // BoardInfo::generation last sent as `board`
+  sampler::Alerts alerts_;
   double sample_s_ = sampler::kAbsentD;  // cost of the last tick's sample(), for /metrics
 };
 
