@@ -84,9 +84,11 @@ export function connect() {
     const same = state.store && state.store.fits(b);
     state.board = b;
     if (!same) state.store = new Store(b);
+    // A new interface or disk (a USB stick) adds columns; the history stays.
+    const grew = same && state.store.grow(b);
     window.sbcmon.store = state.store;
     renderBoard();
-    if (!same) buildCharts();
+    if (!same || grew) buildCharts();
   });
 
   socket.on('history', (h) => {

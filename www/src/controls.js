@@ -22,9 +22,18 @@ function setUnit(u) {
   }
 }
 
+function setNetSplit(split) {
+  state.netSplit = split;
+  prefs.set('net', split ? 'split' : 'sum');
+  for (const b of document.querySelectorAll('[data-net]')) b.setAttribute('aria-pressed', String((b.dataset.net === 'split') === split));
+  $('net-hint').textContent = split ? 'per interface, per second (dashed: sent)' : 'all interfaces, per second';
+  if (state.store) buildCharts();
+}
+
 /** Wires the controls and applies the saved preferences (once, at start-up). */
 export function initControls() {
   for (const b of document.querySelectorAll('[data-win]')) b.addEventListener('click', () => setWindow(Number(b.dataset.win)));
+  for (const b of document.querySelectorAll('[data-net]')) b.addEventListener('click', () => setNetSplit(b.dataset.net === 'split'));
   $('unit').addEventListener('click', () => setUnit(state.unit === 'C' ? 'F' : 'C'));
   $('pause').addEventListener('click', () => {
     state.paused = !state.paused;
@@ -38,5 +47,6 @@ export function initControls() {
   darkScheme.addEventListener('change', rebuild);
   setUnit(state.unit);
   setWindow([0, 60, 600].includes(state.win) ? state.win : 600);
+  setNetSplit(state.netSplit);
   setConn('connecting');
 }

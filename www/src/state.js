@@ -18,6 +18,7 @@ export const state = {
   conn: 'connecting',
   clockOffset: null,   // browser ms minus server ms, smoothed
   visible: new Set(),  // chart keys on screen
+  netSplit: prefs.get('net', 'sum') === 'split',  // network chart per interface
 };
 
 // A short event log for tests and for anyone poking at the page in devtools.

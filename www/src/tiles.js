@@ -84,6 +84,10 @@ export function renderTiles(s) {
   $('net-tx').textContent = F.rate(tx);
   $('net-sub').textContent = (s.net || []).map((n) => n.if).join(' · ') || 'no interfaces';
   renderPower(s.throttled);
+  renderIfaces(s);
+  renderStorage(s);
+  renderDisks(s);
+  renderAlerts(s);
   // Hosts without cpufreq (VMs, containers) get no empty frequency chart.
   $('freq-card').hidden = !state.board.freq_max_mhz && !(s.freq_mhz || []).some((f) => f != null);
   updateTitle();
@@ -139,3 +143,121 @@ export function updateTitle() {
   document.title = `${lead ? lead + ' · ' : ''}${host} — sbcmon`;
 }
 
+
+// ---- rows: interfaces, filesystems, disks; the alerts banner ----------------
+
+/** Keeps one <li> per item in `ul` (name, value, detail, optional bar) and fills it. */
+function rows(ul, items, fill, withBar) {
+  while (ul.children.length > items.length) ul.lastChild.remove();
+  while (ul.children.length < items.length) {
+    const li = document.createElement('li');
+    for (const cls of ['n', 'v', 'd']) {
+      const el = document.createElement('span');
+      el.className = cls;
+      li.appendChild(el);
+    }
+    if (withBar) {
+      const b = document.createElement('span');
+      b.className = 'fb';
+      b.appendChild(document.createElement('i'));
+      li.appendChild(b);
+    }
+    ul.appendChild(li);
+  }
+  items.forEach((it, i) => {
+    const li = ul.children[i];
+    fill(it, { li, n: li.children[0], v: li.children[1], d: li.children[2], bar: li.querySelector('.fb i') });
+  });
+}
+
+function chip(parent, text, state) {
+  let c = parent.querySelector('.chip');
+  if (!text) { if (c) c.remove(); return; }
+  if (!c) { c = document.createElement('span'); c.className = 'chip'; parent.appendChild(c); }
+  c.textContent = text;
+  c.dataset.state = state || '';
+}
+
+function linkSpeed(mbps) {
+  if (mbps == null) return '';
+  return mbps >= 1000 ? (mbps / 1000) + ' Gb/s' : mbps + ' Mb/s';
+}
+
+export function renderIfaces(s) {
+  const list = s.net || [];
+  const ul = $('ifaces');
+  rows(ul, list, (n, r) => {
+    r.li.dataset.if = n.if;
+    r.n.textContent = n.if;
+    chip(r.n, n.state, n.state);
+    r.v.textContent = `↓ ${F.rate(n.rx)} ↑ ${F.rate(n.tx)}`;
+    r.d.textContent = [n.state ? 'link ' + n.state : 'link state absent', linkSpeed(n.speed)].filter(Boolean).join(' · ');
+  });
+}
+
+function fsPct(f) {
+  return f.used != null && f.used + f.avail > 0 ? (100 * f.used) / (f.used + f.avail) : null;
+}
+
+export function renderStorage(s) {
+  const b = state.board;
+  const meta = new Map((b.filesystems || []).map((f) => [f.mount, f]));
+  const list = s.fs || [];
+  $('storage-card').hidden = !list.length;
+  rows($('filesystems'), list, (f, r) => {
+    const m = meta.get(f.mount) || {};
+    const pct = fsPct(f);
+    r.li.dataset.mount = f.mount;
+    r.n.textContent = f.mount;
+    chip(r.n, f.ro ? 'read-only' : '', 'ro');
+    r.v.textContent = f.size == null ? 'absent' : `${F.bytes(f.used)} / ${F.bytes(f.size)} · ${Math.round(pct)}%`;
+    r.d.textContent = [m.device, m.type, f.avail != null ? F.bytes(f.avail) + ' free' : null].filter(Boolean).join(' · ');
+    const lim = alertLimit(s, 'filesystem') ?? 90;
+    meter(r.bar, pct == null ? 0 : pct / 100, pct == null ? undefined : pct > lim ? 'crit' : pct > lim - 15 ? 'warn' : 'ok');
+  }, true);
+}
+
+export function renderDisks(s) {
+  const list = s.disks || [];
+  $('disk-card').hidden = !list.length;
+  rows($('disks'), list, (d, r) => {
+    r.li.dataset.dev = d.dev;
+    r.n.textContent = d.dev;
+    r.v.textContent = `R ${F.rate(d.rd)} W ${F.rate(d.wr)}`;
+    r.d.textContent = `written since boot ${d.written == null ? 'absent' : F.bytes(d.written)} · busy ${F.pct(d.busy)}`;
+  });
+}
+
+function alertLimit(s, name) {
+  const a = (s.alerts || []).find((x) => x.name === name);
+  return a && a.limit != null ? a.limit : null;
+}
+
+const kAlertText = {
+  temperature: (a) => `Temperature ${F.temp(a.value, state.unit)} at or above ${F.temp(a.limit, state.unit)}${a.what ? ' (' + a.what + ')' : ''}`,
+  power: (a) => ((a.value & 1) ? 'Under-voltage now: check the power supply' : 'Throttled now by the firmware'),
+  filesystem: (a) => `Filesystem ${a.what || ''} ${Math.round(a.value)}% full (over ${Math.round(a.limit)}%)`,
+  memory: (a) => `Memory available ${a.value.toFixed(1)}% (under ${Math.round(a.limit)}%)`,
+  load: (a) => `Load ${F.load(a.value)} above ${a.limit} cores, sustained`,
+};
+
+/** The banner of firing alerts: text a phone user sees without hovering. */
+export function renderAlerts(s) {
+  const firing = (s.alerts || []).filter((a) => a.state === 'firing');
+  const box = $('alerts');
+  box.hidden = !firing.length;
+  const ul = $('alert-list');
+  while (ul.children.length > firing.length) ul.lastChild.remove();
+  while (ul.children.length < firing.length) {
+    const li = document.createElement('li');
+    li.appendChild(document.createElement('span'));
+    li.appendChild(document.createElement('small'));
+    ul.appendChild(li);
+  }
+  firing.forEach((a, i) => {
+    const li = ul.children[i];
+    li.dataset.alert = a.name;
+    li.firstChild.textContent = (kAlertText[a.name] || ((x) => x.name))(a);
+    li.lastChild.textContent = a.since ? ' · since ' + new Date(a.since).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hour12: false }) : '';
+  });
+}

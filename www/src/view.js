@@ -85,15 +85,34 @@ const chartDefs = {
   },
   net: () => {
     const s = state.store;
+    const split = state.netSplit && s.ifaces.length > 0;
     return {
       el: 'net-chart', height: 180,
       yRange: (u, mn, mx) => [0, Math.max(1000, (mx || 0) * 1.15)],
       yFmt: (v) => F.rate(v).replace('/s', ''), yAxis: { size: 54 },
-      series: [
-        series('rx', '#10b981', F.rate, { fill: fillOf('#10b981', 0.12), width: 1.75 }),
-        series('tx', '#8b5cf6', F.rate, { width: 1.75 }),
-      ],
-      data: () => [s.ts, s.rx, s.tx],
+      series: split
+        ? s.ifaces.flatMap((name, k) => [
+          series(name + ' rx', coreColor(k), F.rate, { width: 1.75 }),
+          series(name + ' tx', coreColor(k), F.rate, { width: 1.25, dash: [5, 4] }),
+        ])
+        : [
+          series('rx', '#10b981', F.rate, { fill: fillOf('#10b981', 0.12), width: 1.75 }),
+          series('tx', '#8b5cf6', F.rate, { width: 1.75 }),
+        ],
+      data: () => (split ? [s.ts, ...s.ifaces.flatMap((_, k) => [s.nrx[k], s.ntx[k]])] : [s.ts, s.rx, s.tx]),
+    };
+  },
+  disk: () => {
+    const s = state.store;
+    return {
+      el: 'disk-chart', height: 180,
+      yRange: (u, mn, mx) => [0, Math.max(4096, (mx || 0) * 1.15)],
+      yFmt: (v) => F.rate(v).replace('/s', ''), yAxis: { size: 54 },
+      series: s.disks.flatMap((name, k) => [
+        series(name + ' read', coreColor(k), F.rate, { width: 1.25, dash: [5, 4] }),
+        series(name + ' write', coreColor(k), F.rate, { width: 1.75, fill: fillOf(coreColor(k), 0.1) }),
+      ]),
+      data: () => [s.ts, ...s.disks.flatMap((_, k) => [s.drd[k], s.dwr[k]])],
     };
   },
   load: () => {
@@ -125,7 +144,11 @@ export function buildCharts() {
   for (const [key, def] of Object.entries(chartDefs)) {
     const d = def();
     const el = $(d.el);
-    if (!d.series.length) { el.textContent = key === 'temp' ? 'No temperature sensor on this board' : ''; continue; }
+    if (!d.series.length) {
+      el.textContent = key === 'temp' ? 'No temperature sensor on this board' : key === 'disk' ? 'No disk on this board' : '';
+      continue;
+    }
+    el.textContent = '';
     el.dataset.chart = key;
     const u = makeChart(el, { ...d, onDraw: (pl) => note('draw', { chart: key, n: pl.data[0].length }) },
       d.data().map((a) => a.slice()));
