@@ -414,8 +414,13 @@ bool parse_diskstats(std::string_view text, DiskReading& out) {
     ok = ok && read_u64(q, le, minor);
     skip_blanks(q, le);
     const char* ns = q;
-    while (q < le && *q != ' ' && *q != '\t') ++q;
+    bool printable = true;
+    while (q < le && *q != ' ' && *q != '\t') {
+      printable = printable && static_cast<unsigned char>(*q) > 0x20 && *q != 0x7f;
+      ++q;
+    }
     std::string_view name(ns, static_cast<std::size_t>(q - ns));
+    ok = ok && printable;  // a NUL or control byte cannot be in a kernel device name
     // reads, merged, sectors read, ms, writes, merged, sectors written, ms, in flight, io ms, weighted
     std::uint64_t f[11];
     int n = 0;

@@ -1054,6 +1054,10 @@ TEST(ParseDiskstats, DamagedInputIsSkippedNeverInvented) {
   ASSERT_EQ(d.count, 1u);
   EXPECT_STREQ(d.entries[0].name, "sdc");
   EXPECT_EQ(d.entries[0].written_sectors, 7u);
+  // Found by proc_diskstats_fuzz: a NUL inside the name made "sda1\0b" pass as whole.
+  const std::string nul(" 8 1 sda1\0b 1 2 3 4 5 6 7 8 9 10 11\n", 36);
+  EXPECT_FALSE(parse_diskstats(nul, d));
+  EXPECT_EQ(d.count, 0u);
 }
 
 TEST(ParseOperstate, KernelWords) {
