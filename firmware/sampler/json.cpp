@@ -443,6 +443,50 @@ void encode_history(const Sample* a, std::size_t na, const Sample* b, std::size_
   out.push_back('}');
 }
 
+void encode_processes(const ProcTop& top, std::string& out) {
+  auto rows = [&out](const ProcRow* r, std::size_t n) {
+    out.push_back('[');
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i) out.push_back(',');
+      lit(out, "{\"pid\":");
+      i64(out, r[i].pid);
+      lit(out, ",\"name\":");
+      str(out, r[i].name);
+      lit(out, ",\"state\":");
+      str(out, &r[i].state, 1);
+      lit(out, ",\"cpu\":");
+      num(out, r[i].cpu_pct, 1);
+      lit(out, ",\"rss\":");
+      u64(out, r[i].rss);
+      lit(out, ",\"uid\":");
+      if (r[i].uid == 0xFFFFFFFFu) {
+        lit(out, "null");
+      } else {
+        u64(out, r[i].uid);
+      }
+      lit(out, ",\"user\":");
+      if (r[i].user[0]) {
+        str(out, r[i].user);
+      } else {
+        lit(out, "null");
+      }
+      out.push_back('}');
+    }
+    out.push_back(']');
+  };
+  lit(out, "{\"t\":");
+  i64(out, top.t_ms);
+  lit(out, ",\"seen\":");
+  u64(out, top.seen);
+  lit(out, ",\"untracked\":");
+  u64(out, top.untracked);
+  lit(out, ",\"cpu\":");
+  rows(top.by_cpu, top.ncpu);
+  lit(out, ",\"rss\":");
+  rows(top.by_rss, top.nrss);
+  out.push_back('}');
+}
+
 void encode_seed(const Sample& s, std::uint64_t count, std::string& out) {
   time_t secs = static_cast<time_t>(s.t_ms / 1000);
   struct tm lt;

@@ -108,3 +108,45 @@ describe("page: storage, disks, interfaces and alerts on the pi4 fixture", { ski
     await page.context().close();
   });
 });
+
+describe("page: the processes view", { skip }, () => {
+  let sbc, browser, dir;
+  before(async () => {
+    dir = fixtureCopy("pi4");
+    sbc = await startSbcmon({ args: ["--proc-root", dir, "--sys-root", path.join(dir, "sys")] });
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await sbc?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const colorScheme of ["light", "dark"]) {
+    it(`at 360 px (${colorScheme}): Show subscribes and lists processes, Hide stops them`, async () => {
+      const page = await openPage(browser, sbc.url, { viewport: { width: 360, height: 780 }, colorScheme });
+      await waitFor(async () => (await samples(page)) >= 2, 10000, "live samples");
+      const procEvents = () => page.evaluate(() => window.sbcmon.log.filter((e) => e.ev === "processes").length);
+      assert.equal(await procEvents(), 0, "no scan until the view is open");
+      await page.click("#proc-toggle");
+      // Two scans: the second has CPU figures (the fixture's counters do not move: 0.0 %).
+      await waitFor(() => page.evaluate(() => document.querySelectorAll("#proc-cpu li").length === 5), 10000, "the CPU list");
+      const cpu = await page.$$eval("#proc-cpu li", (lis) => lis.map((li) => li.innerText));
+      assert.ok(cpu.some((t) => t.includes("(my app) v2") && /pid 2001 · www-data · sleeping/.test(t)), cpu.join("\n"));
+      assert.ok(cpu.some((t) => /zombie/.test(t) && /pid 1234/.test(t)), cpu.join("\n"));
+      const rss = await page.$$eval("#proc-rss li", (lis) => lis.map((li) => li.dataset.pid));
+      assert.deepEqual(rss, ["812", "2001", "1", "3003", "1234"]);
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(width <= 360, `horizontal scroll: ${width} px`);
+      await page.locator("#proc-card").screenshot({ path: path.join(screenshotDir(), `vitals-processes-${colorScheme}.png`) });
+      await page.click("#proc-toggle");
+      assert.equal(await page.evaluate(() => localStorage.getItem("sbcmon.procs")), "0");
+      const n = await procEvents();
+      const s = await samples(page);
+      await waitFor(async () => (await samples(page)) >= s + 4, 10000, "four more samples");
+      assert.ok((await procEvents()) <= n + 1, "the board stopped sending processes");
+      assert.deepEqual(page.errors, []);
+      await page.context().close();
+    });
+  }
+});

@@ -23,6 +23,7 @@
 #include "sampler/alerts.h"
 #include "sampler/json.h"
 #include "sampler/parse.h"
+#include "sampler/procs.h"
 #include "sampler/ring.h"
 #include "sampler/sampler.h"
 
@@ -1431,6 +1432,174 @@ TEST(Alerts, Pi4FixtureHotZoneFires) {
   EXPECT_EQ(alert(s, AlertId::kTemperature).limit, 80.0f) << "the Pi firmware's soft limit";
   EXPECT_EQ(alert(s, AlertId::kPower).state, AlertState::kFiring);
   EXPECT_EQ(alert(s, AlertId::kMemory).state, AlertState::kOk);
+}
+
+// ---------------------------------------------------------------- processes
+TEST(ParseProc, StatWithSpacesAndParenthesesInTheName) {
+  ProcStat ps;
+  ASSERT_TRUE(parse_proc_stat(slurp(fs::path(SBCMON_TEST_FIXTURES) / "pi4/2001/stat"), ps));
+  EXPECT_STREQ(ps.comm, "(my app) v2");
+  EXPECT_EQ(ps.state, 'S');
+  EXPECT_EQ(ps.utime, 300u);
+  EXPECT_EQ(ps.stime, 200u);
+  EXPECT_EQ(ps.starttime, 12000u);
+  ASSERT_TRUE(parse_proc_stat(slurp(fs::path(SBCMON_TEST_FIXTURES) / "pi4/1234/stat"), ps));
+  EXPECT_EQ(ps.state, 'Z');
+}
+
+TEST(ParseProc, DamagedInputIsRefused) {
+  ProcStat ps;
+  const std::string good = slurp(fs::path(SBCMON_TEST_FIXTURES) / "pi4/812/stat");
+  EXPECT_FALSE(parse_proc_stat("", ps));
+  EXPECT_FALSE(parse_proc_stat("812 python3 R 1 2 3", ps)) << "no parentheses";
+  EXPECT_FALSE(parse_proc_stat(good.substr(0, good.find(" 4512")), ps)) << "truncated before starttime";
+  EXPECT_FALSE(parse_proc_stat("812 (x) RR 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20", ps));
+  EXPECT_FALSE(parse_proc_stat("812 (x) R 1 2 3 4 5 6 7 8 9 10 x 12 13 14 15 16 17 18 19 20", ps));
+  EXPECT_FALSE(parse_proc_stat(") 812 (", ps));
+  std::uint64_t pages = 7;
+  EXPECT_FALSE(parse_statm_rss("", pages));
+  EXPECT_FALSE(parse_statm_rss("52000", pages));
+  EXPECT_FALSE(parse_statm_rss("52000 -1", pages));
+  EXPECT_EQ(pages, 7u) << "untouched on failure";
+  EXPECT_TRUE(parse_statm_rss("52000 25600 1200", pages));
+  EXPECT_EQ(pages, 25600u);
+  std::uint32_t uid = 5;
+  EXPECT_FALSE(parse_status_uid("Name:\tx\nGid:\t0\n", uid));
+  EXPECT_FALSE(parse_status_uid("Uid:\t\n", uid));
+  EXPECT_FALSE(parse_status_uid("Uid:\t99999999999\t0\n", uid));
+  EXPECT_EQ(uid, 5u);
+  EXPECT_TRUE(parse_status_uid("Name:\tx\nUid:\t1000\t1000\t1000\t1000\n", uid));
+  EXPECT_EQ(uid, 1000u);
+}
+
+struct ProcRig {
+  explicit ProcRig(const char* board) : tree(board), scanner(tree.proc().string(), 100, 4096) {}
+  ProcTop& scan() {
+    EXPECT_TRUE(scanner.scan(top, kT0 + n * 1000, (n + 1) * kSec));
+    ++n;
+    return top;
+  }
+  Tree tree;
+  ProcScanner scanner;
+  ProcTop top;
+  std::int64_t n = 0;
+};
+
+TEST(Processes, FirstScanRanksByMemoryAndHasNoCpuFigure) {
+  ProcRig r("pi4");
+  const ProcTop& t = r.scan();
+  EXPECT_EQ(t.seen, 5u) << "numeric entries only";
+  EXPECT_EQ(t.untracked, 0u);
+  EXPECT_EQ(t.ncpu, 0u) << "no previous reading: absent, never 0 %";
+  ASSERT_EQ(t.nrss, 5u);
+  EXPECT_EQ(t.by_rss[0].pid, 812);
+  EXPECT_STREQ(t.by_rss[0].name, "python3");
+  EXPECT_EQ(t.by_rss[0].rss, 25600u * 4096);
+  EXPECT_STREQ(t.by_rss[0].user, "pi");
+  EXPECT_EQ(t.by_rss[1].pid, 2001);
+  EXPECT_STREQ(t.by_rss[1].user, "www-data");
+  EXPECT_EQ(t.by_rss[2].pid, 1);
+  EXPECT_STREQ(t.by_rss[2].user, "root");
+  EXPECT_EQ(t.by_rss[4].pid, 1234);
+  EXPECT_EQ(t.by_rss[4].state, 'Z');
+  EXPECT_EQ(t.by_rss[4].rss, 0u);
+}
+
+TEST(Processes, CpuOverTheIntervalAndOneThatExitedIsGone) {
+  ProcRig r("pi4");
+  r.scan();
+  for (const char* pid : {"1", "812", "1234", "2001"}) r.tree.swap_in(std::string(pid) + "/stat", ".t1");
+  fs::remove_all(r.tree / "3003");  // apt-check exited between the two scans
+  const ProcTop& t = r.scan();
+  EXPECT_EQ(t.seen, 4u);
+  ASSERT_EQ(t.ncpu, 4u);
+  EXPECT_EQ(t.by_cpu[0].pid, 812);
+  EXPECT_NEAR(t.by_cpu[0].cpu_pct, 90.0f, 1e-4);  // 90 ticks of 100 in 1 s
+  EXPECT_EQ(t.by_cpu[1].pid, 2001);
+  EXPECT_NEAR(t.by_cpu[1].cpu_pct, 3.0f, 1e-4);
+  EXPECT_EQ(t.by_cpu[2].pid, 1);
+  EXPECT_NEAR(t.by_cpu[2].cpu_pct, 1.0f, 1e-4);
+  EXPECT_EQ(t.by_cpu[3].pid, 1234);
+  EXPECT_NEAR(t.by_cpu[3].cpu_pct, 0.0f, 1e-6);
+  for (std::size_t i = 0; i < t.nrss; ++i) EXPECT_NE(t.by_rss[i].pid, 3003);
+  std::string o;
+  encode_processes(t, o);
+  J j = parse_json(o);
+  EXPECT_EQ(j["cpu"][0]["name"].s, "python3");
+  EXPECT_EQ(j["cpu"][0]["cpu"].n, 90.0);
+  EXPECT_EQ(j["cpu"][0]["user"].s, "pi");
+  EXPECT_EQ(j["cpu"][1]["name"].s, "(my app) v2");
+  EXPECT_EQ(j["cpu"][3]["state"].s, "Z");
+  EXPECT_EQ(j["seen"].n, 4);
+}
+
+TEST(Processes, ReusedPidIsANewProcess) {
+  ProcRig r("pi4");
+  r.scan();
+  std::string st = slurp(r.tree / "812/stat.t1");
+  st.replace(st.find(" 4512 "), 6, " 9999 ");
+  put(r.tree / "812/stat", st);
+  const ProcTop& t = r.scan();
+  for (std::size_t i = 0; i < t.ncpu; ++i) EXPECT_NE(t.by_cpu[i].pid, 812) << "no CPU figure across two processes";
+}
+
+TEST(Processes, DamagedFilesLeaveThatProcessOutOrItsFigureAbsent) {
+  ProcRig r("pi4");
+  put(r.tree / "812/stat", "812 (python3");           // truncated: the process is not listed
+  fs::remove(r.tree / "2001/statm");                  // gone between reads: rss 0 of a listed process
+  put(r.tree / "1/status", "garbage");                // no Uid line: user absent
+  const ProcTop& t = r.scan();
+  EXPECT_EQ(t.nrss, 4u);
+  for (std::size_t i = 0; i < t.nrss; ++i) {
+    EXPECT_NE(t.by_rss[i].pid, 812);
+    if (t.by_rss[i].pid == 1) {
+      std::string o;
+      ProcTop one;
+      one.nrss = 1;
+      one.by_rss[0] = t.by_rss[i];
+      encode_processes(one, o);
+      EXPECT_NE(o.find("\"uid\":null,\"user\":null"), std::string::npos) << o;
+    }
+  }
+}
+
+TEST(Processes, ProcessesBeyondTheTableAreCountedNotShown) {
+  Tree t("bbb");
+  const std::string stat = slurp(t / "455/stat");
+  for (std::size_t i = 0; i < kMaxProcs + 5; ++i) {
+    const std::string pid = std::to_string(10000 + i);
+    fs::create_directory(t / pid);
+    put(t / (pid + "/stat"), pid + stat.substr(stat.find(' ')));
+  }
+  ProcScanner sc(t.proc().string(), 100, 4096);
+  ProcTop top;
+  ASSERT_TRUE(sc.scan(top, kT0, kSec));
+  EXPECT_EQ(top.seen, kMaxProcs + 5 + 3);
+  EXPECT_EQ(top.untracked, 8u);
+  EXPECT_EQ(top.nrss, kTopProcs);
+}
+
+TEST(Processes, MissingProcRootFails) {
+  ProcScanner sc("/nonexistent/sbcmon-proc", 100, 4096);
+  ProcTop top;
+  EXPECT_FALSE(sc.scan(top, kT0, kSec));
+  EXPECT_EQ(top.nrss, 0u);
+}
+
+TEST(NoAllocation, HundredProcessScansOnTheFixture) {
+  ProcRig r("pi4");
+  r.scan();
+  std::string out;
+  out.reserve(16 * 1024);
+  g_allocs = 0;
+  g_counting = true;
+  for (int i = 0; i < 100; ++i) {
+    r.scan();
+    out.clear();
+    encode_processes(r.top, out);
+  }
+  g_counting = false;
+  EXPECT_EQ(g_allocs.load(), 0);
 }
 
 }  // namespace

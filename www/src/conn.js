@@ -3,7 +3,7 @@
 import { io } from 'socket.io-client';
 import { $, state, note } from './state.js';
 import { Store } from './store.js';
-import { renderBoard, renderTiles, setConn } from './tiles.js';
+import { renderBoard, renderTiles, renderProcesses, setConn } from './tiles.js';
 import { buildCharts, redraw, updateCharts, animating, syncClock } from './view.js';
 
 // The access token (sbcmon --token-file), asked for only when the board refuses
@@ -16,6 +16,11 @@ const storedToken = {
 };
 let token = '';
 let socket = null;
+
+/** Tells the board whether this page shows the processes view (it scans only then). */
+export function watchProcesses(on) {
+  if (socket && socket.connected) socket.emit(on ? 'subscribe' : 'unsubscribe', 'processes');
+}
 
 function askToken(wrong) {
   const form = $('auth');
@@ -50,6 +55,7 @@ export function connect() {
 
   socket.on('connect', () => {
     note('connect');
+    if (state.procs) watchProcesses(true);  // a new session starts unsubscribed
     $('auth').hidden = true;
     setConn('live');
     // Backfill what we missed while away; the server acks with t > since only.
@@ -77,6 +83,11 @@ export function connect() {
       return;
     }
     if (state.conn !== 'connecting' || state.store) setConn('reconnecting');
+  });
+
+  socket.on('processes', (p) => {
+    note('processes', { seen: p.seen, cpu: (p.cpu || []).length });
+    if (state.procs) renderProcesses(p);
   });
 
   socket.on('board', (b) => {

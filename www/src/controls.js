@@ -2,6 +2,7 @@
 import { $, state, prefs, darkScheme } from './state.js';
 import { renderTemp, setConn } from './tiles.js';
 import { buildCharts, redraw, scrollAll, scrollChart } from './view.js';
+import { watchProcesses } from './conn.js';
 
 function setWindow(w) {
   state.win = w;
@@ -30,10 +31,21 @@ function setNetSplit(split) {
   if (state.store) buildCharts();
 }
 
+function setProcs(on) {
+  state.procs = on;
+  prefs.set('procs', on ? '1' : '0');
+  $('proc-toggle').setAttribute('aria-pressed', String(on));
+  $('proc-toggle').textContent = on ? 'Hide' : 'Show';
+  $('proc-body').hidden = !on;
+  if (!on) $('proc-hint').textContent = 'scanned only while shown';
+  watchProcesses(on);
+}
+
 /** Wires the controls and applies the saved preferences (once, at start-up). */
 export function initControls() {
   for (const b of document.querySelectorAll('[data-win]')) b.addEventListener('click', () => setWindow(Number(b.dataset.win)));
   for (const b of document.querySelectorAll('[data-net]')) b.addEventListener('click', () => setNetSplit(b.dataset.net === 'split'));
+  $('proc-toggle').addEventListener('click', () => setProcs(!state.procs));
   $('unit').addEventListener('click', () => setUnit(state.unit === 'C' ? 'F' : 'C'));
   $('pause').addEventListener('click', () => {
     state.paused = !state.paused;
@@ -48,5 +60,6 @@ export function initControls() {
   setUnit(state.unit);
   setWindow([0, 60, 600].includes(state.win) ? state.win : 600);
   setNetSplit(state.netSplit);
+  setProcs(state.procs);
   setConn('connecting');
 }

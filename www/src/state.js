@@ -18,6 +18,7 @@ export const state = {
   conn: 'connecting',
   clockOffset: null,   // browser ms minus server ms, smoothed
   visible: new Set(),  // chart keys on screen
+  procs: prefs.get('procs', '0') === '1',  // the processes view is open (the board scans)
   netSplit: prefs.get('net', 'sum') === 'split',  // network chart per interface
 };
 

@@ -261,3 +261,22 @@ export function renderAlerts(s) {
     li.lastChild.textContent = a.since ? ' · since ' + new Date(a.since).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hour12: false }) : '';
   });
 }
+
+// ---- processes (only while the view is open) ---------------------------------
+
+const kStates = { R: 'running', S: 'sleeping', D: 'disk wait', Z: 'zombie', T: 'stopped', I: 'idle', t: 'traced', X: 'dead' };
+
+export function renderProcesses(p) {
+  const fill = (x, r) => {
+    r.li.dataset.pid = x.pid;
+    r.n.textContent = x.name;
+    chip(r.n, x.state === 'Z' ? 'zombie' : '', 'down');
+    r.v.textContent = `${x.cpu == null ? F.DASH : x.cpu.toFixed(1) + '%'} · ${F.bytes(x.rss)}`;
+    r.d.textContent = `pid ${x.pid} · ${x.user || (x.uid == null ? 'user absent' : 'uid ' + x.uid)} · ${kStates[x.state] || x.state}`;
+  };
+  rows($('proc-cpu'), p.cpu || [], fill);
+  rows($('proc-rss'), p.rss || [], fill);
+  const first = !(p.cpu || []).length;
+  $('proc-hint').textContent = `${p.seen} processes${p.untracked ? `, ${p.untracked} beyond the table` : ''}` +
+    (first ? ' · measuring CPU…' : '');
+}
