@@ -158,6 +158,7 @@ void ProcScanner::load_users() {
   static char text[64 * 1024];  // once per process life: a big passwd file is cut, not grown into
   std::string_view v;
   if (!f.read(0, text, sizeof text, v)) return;
+  if (v.size() == sizeof text) v = v.substr(0, v.rfind('\n') + 1);  // no half line (a cut uid)
   ProcState& s = *st_;
   while (!v.empty() && s.nusers < ProcState::kMaxUsers) {
     std::size_t nl = v.find('\n');
