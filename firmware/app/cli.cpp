@@ -54,6 +54,11 @@ Options default_options() {
   o.max_connections = config::kMaxConnections;
   o.sessions_per_addr = config::kSessionsPerAddr;
   o.unjoined_per_addr = config::kUnjoinedPerAddr;
+  o.alert_temp_c = config::kAlertTempC;
+  o.alert_power = config::kAlertPower;
+  o.alert_fs_pct = config::kAlertFsPct;
+  o.alert_mem_pct = config::kAlertMemPct;
+  o.alert_load_s = static_cast<std::uint32_t>(config::kAlertLoadS);
   return o;
 }
 
@@ -143,6 +148,16 @@ std::string usage() {
          std::to_string(config::kSessionQueueMax) + ")\n"
          "  --max-header-bytes N  largest HTTP request header (1024..65535; default " +
          std::to_string(config::kMaxHeaderBytes) + ")\n"
+         "  --alert-temp C        temperature alert in degrees C (0 = the board's trip point; default " +
+         std::to_string(config::kAlertTempC) + ")\n"
+         "  --alert-power on|off  under-voltage / throttling alert (default " +
+         (config::kAlertPower ? "on" : "off") + ")\n"
+         "  --alert-fs PCT        filesystem fuller than PCT % (0 = off; default " +
+         std::to_string(config::kAlertFsPct) + ")\n"
+         "  --alert-mem PCT       memory available under PCT % (0 = off; default " +
+         std::to_string(config::kAlertMemPct) + ")\n"
+         "  --alert-load S        load above the core count for S seconds (0 = off; default " +
+         std::to_string(config::kAlertLoadS) + ")\n"
          "  --conformance         serve only socket.io's conformance-test endpoints\n"
          "  --version             print the version and build configuration\n"
          "  --help                print this help\n";
@@ -202,7 +217,8 @@ ParseResult parse_args(int argc, const char* const* argv, Options& opts) {
         "--token-file",  "--allow-origin", "--max-sessions", "--handshakes-per-s", "--tls-cert",
         "--tls-key",     "--state-dir", "--max-queue", "--max-header-bytes", "--allow-host",
         "--memory-budget", "--max-connections", "--sessions-per-addr", "--unjoined-per-addr",
-        "--connect-timeout"};
+        "--connect-timeout", "--alert-temp", "--alert-power", "--alert-fs", "--alert-mem",
+        "--alert-load"};
     bool known = false;
     for (const char* k : kValued) known = known || arg == k;
     if (!known) return fail("unknown option '" + arg + "' (see --help)");
@@ -293,6 +309,23 @@ ParseResult parse_args(int argc, const char* const* argv, Options& opts) {
     } else if (arg == "--handshakes-per-s") {
       if (!parse_uint(value, n) || n > 100000) return fail(range_error(arg, value, 0, 100000, ""));
       opts.handshakes_per_s = static_cast<std::uint32_t>(n);
+    } else if (arg == "--alert-temp") {
+      if (!parse_uint(value, n) || n > 150) return fail(range_error(arg, value, 0, 150, "degrees C"));
+      opts.alert_temp_c = static_cast<int>(n);
+    } else if (arg == "--alert-power") {
+      if (value == "on" || value == "1" || value == "yes" || value == "true") {
+        opts.alert_power = true;
+      } else if (value == "off" || value == "0" || value == "no" || value == "false") {
+        opts.alert_power = false;
+      } else {
+        return fail("invalid value '" + value + "' for --alert-power: expected on or off");
+      }
+    } else if (arg == "--alert-fs" || arg == "--alert-mem") {
+      if (!parse_uint(value, n) || n > 100) return fail(range_error(arg, value, 0, 100, "%"));
+      (arg == "--alert-fs" ? opts.alert_fs_pct : opts.alert_mem_pct) = static_cast<int>(n);
+    } else if (arg == "--alert-load") {
+      if (!parse_uint(value, n) || n > 86400) return fail(range_error(arg, value, 0, 86400, "seconds"));
+      opts.alert_load_s = static_cast<std::uint32_t>(n);
     } else if (arg == "--max-payload") {
       if (!parse_uint(value, n) || n < 1024 || n > 100000000)
         return fail(range_error(arg, value, 1024, 100000000, "bytes"));

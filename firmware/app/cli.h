@@ -37,6 +37,11 @@ struct Options {
   std::size_t max_connections; // open connections (lowered to fit the fd limit)
   std::size_t sessions_per_addr;   // sessions per client address; 0 = no limit
   std::size_t unjoined_per_addr;   // of those, not yet connected to a namespace; 0 = no limit
+  int alert_temp_c;            // temperature alert, °C; 0 = the board's passive trip point
+  bool alert_power;            // under-voltage / throttling alert on
+  int alert_fs_pct;            // filesystem fuller than this % fires; 0 = off
+  int alert_mem_pct;           // MemAvailable under this % fires; 0 = off
+  std::uint32_t alert_load_s;  // load1 > cores this long fires; 0 = off
   bool conformance = false;    // serve only what socket.io's conformance tests expect
   bool help = false;
   bool version = false;

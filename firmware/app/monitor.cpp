@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -33,6 +34,24 @@ std::int64_t parse_since(std::string_view args) {
   return since;
 }
 
+std::int64_t monotonic_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+std::int64_t wall_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+// True when a subscribe/unsubscribe event names the processes view: "processes" or
+// {"view":"processes"}.
+bool names_processes(std::string_view args) {
+  return args == "\"processes\"" || args == "{\"view\":\"processes\"}";
+}
+
 double monotonic_s() {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -42,8 +61,17 @@ double monotonic_s() {
 }  // namespace
 
 Monitor::Monitor(net::Server& server, const Options& opts)
-    : server_(server), opts_(opts), history_(std::make_unique<History>()) {
+    : server_(server),
+      opts_(opts),
+      history_(std::make_unique<History>()),
+      alerts_(sampler::AlertLimits{static_cast<float>(opts.alert_temp_c), opts.alert_power,
+                                   static_cast<float>(opts.alert_fs_pct),
+                                   static_cast<float>(opts.alert_mem_pct), opts.alert_load_s}) {
   sampler_.emplace(opts.proc_root, opts.sys_root);
+  procs_.emplace(opts.proc_root, sysconf(_SC_CLK_TCK), sysconf(_SC_PAGESIZE));
+  top_ = std::make_unique<sampler::ProcTop>();
+  // One entry per socket at most; a socket is a session, bounded by the session table.
+  proc_subs_.reserve(opts.max_sessions);
   // A full history is the largest message; reserve once so ticks do not allocate here.
   json_.reserve(64 * 1024);
 }
@@ -57,6 +85,9 @@ bool Monitor::start(std::string& error) {
   root.authorize = [](socketio::SocketId, std::string_view) { return true; };
   root.on_connect = [this](socketio::SocketId s, std::string_view) { on_connect(s); };
   root.on_event = [this](const socketio::Event& e) { on_event(e); };
+  root.on_disconnect = [this](socketio::SocketId s) {
+    proc_subs_.erase(std::remove(proc_subs_.begin(), proc_subs_.end(), s), proc_subs_.end());
+  };
   const auto root_nsp = sio.add_namespace("/", std::move(root));
 
   // The Flask-SocketIO tutorial's namespace: pages written for it only listen.
@@ -95,7 +126,7 @@ bool Monitor::start(std::string& error) {
   });
 
   timed_sample();  // the baseline: CPU figures need a previous reading
-  announced_ifaces_ = sampler_->board().nifaces;
+  announced_generation_ = sampler_->board().generation;
   server_.every(opts_.interval_ms, [this] { tick(); });
   return true;
 }
@@ -104,6 +135,7 @@ void Monitor::timed_sample() {
   const double t0 = monotonic_s();
   sampler_->sample(current_);
   sample_s_ = monotonic_s() - t0;
+  alerts_.update(current_, sampler_->board());
 }
 
 void Monitor::tick() {
@@ -111,9 +143,9 @@ void Monitor::tick() {
   history_->push(current_);
   socketio::Server& sio = server_.sio();
   const sampler::BoardInfo& board = sampler_->board();
-  if (board.nifaces != announced_ifaces_) {
-    // A new network interface: pages need its name before its figures.
-    announced_ifaces_ = board.nifaces;
+  if (board.generation != announced_generation_) {
+    // A new interface, disk or filesystem: pages need its name before its figures.
+    announced_generation_ = board.generation;
     json_.clear();
     sampler::encode_board(board, opts_.interval_ms, History::capacity(), json_);
     sio.broadcast(root_nsp_, "board", json_);
@@ -123,12 +155,27 @@ void Monitor::tick() {
     sampler::encode_sample(current_, board, json_);
     sio.broadcast(root_nsp_, "sample", json_);
   }
+  if (!proc_subs_.empty()) {
+    scan_processes();
+    json_.clear();
+    sampler::encode_processes(*top_, json_);
+    for (const socketio::SocketId& s : proc_subs_) sio.emit(s, "processes", json_);
+  }
   ++seed_count_;
   if (sio.connected(seed_nsp_) > 0) {
     json_.clear();
     sampler::encode_seed(current_, seed_count_, json_);
     sio.broadcast(seed_nsp_, "server_response", json_);
   }
+}
+
+void Monitor::scan_processes() {
+  const std::int64_t now = monotonic_ns();
+  // A little slack: a tick that fires a hair early still gets a fresh scan.
+  const std::int64_t period_ns = static_cast<std::int64_t>(opts_.interval_ms) * 900000;
+  if (last_scan_ns_ != 0 && now - last_scan_ns_ < period_ns) return;
+  last_scan_ns_ = now;
+  procs_->scan(*top_, wall_ms(), now);
 }
 
 void Monitor::encode_history(std::int64_t since_ms) {
@@ -140,6 +187,10 @@ void Monitor::encode_metrics(std::string& out) const {
   metrics::NetBytes net[sampler::kMaxIfaces];
   for (std::size_t i = 0; i < board.nifaces && i < sampler::kMaxIfaces; ++i) {
     net[i].valid = sampler_->net_bytes(i, net[i].rx, net[i].tx);
+  }
+  metrics::DiskBytes disks[sampler::kMaxDisks];
+  for (std::size_t i = 0; i < board.ndisks && i < sampler::kMaxDisks; ++i) {
+    disks[i].valid = sampler_->disk_counters(i, disks[i].read, disks[i].written, disks[i].io_ms);
   }
   const net::Stats& st = server_.stats();
   metrics::ServerCounters counters;
@@ -156,6 +207,7 @@ void Monitor::encode_metrics(std::string& out) const {
   in.stat = sampler_->last_stat();
   in.user_hz = sysconf(_SC_CLK_TCK);  // /proc/stat counts in USER_HZ ticks
   in.net = net;
+  in.disks = disks;
   in.server = &counters;
   in.sample_duration_s = sample_s_;
   in.version = SBCMON_VERSION;
@@ -174,10 +226,32 @@ void Monitor::on_connect(socketio::SocketId socket) {
 }
 
 void Monitor::on_event(const socketio::Event& event) {
+  socketio::Server& sio = server_.sio();
+  if (event.name == "subscribe" || event.name == "unsubscribe") {
+    if (!names_processes(event.args)) return;
+    auto at = std::find(proc_subs_.begin(), proc_subs_.end(), event.socket);
+    if (event.name == "unsubscribe") {
+      if (at != proc_subs_.end()) proc_subs_.erase(at);
+    } else if (at == proc_subs_.end() && proc_subs_.size() < proc_subs_.capacity()) {
+      proc_subs_.push_back(event.socket);
+    }
+    if (event.ack_id) sio.ack(event.socket, *event.ack_id, event.name == "subscribe" ? "true" : "false");
+    return;
+  }
+  if (event.name == "processes") {
+    scan_processes();
+    json_.clear();
+    sampler::encode_processes(*top_, json_);
+    if (event.ack_id) {
+      sio.ack(event.socket, *event.ack_id, json_);
+    } else {
+      sio.emit(event.socket, "processes", json_);
+    }
+    return;
+  }
   if (event.name != "history") return;  // the page sends nothing else
   json_.clear();
   encode_history(parse_since(event.args));
-  socketio::Server& sio = server_.sio();
   if (event.ack_id) {
     sio.ack(event.socket, *event.ack_id, json_);
   } else {

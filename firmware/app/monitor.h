@@ -7,10 +7,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "app/cli.h"
 #include "config/config.h"
 #include "net/server.h"
+#include "sampler/alerts.h"
+#include "sampler/procs.h"
 #include "sampler/ring.h"
 #include "sampler/sample.h"
 #include "sampler/sampler.h"
@@ -39,6 +42,9 @@ class Monitor {
   void on_event(const socketio::Event& event);
   // Appends the history of samples newer than `since_ms` to json_.
   void encode_history(std::int64_t since_ms);
+  // Scans the processes unless the last scan is less than one period old; then the
+  // top lists of that scan are kept (at most one scan per period, however many ask).
+  void scan_processes();
   // Appends the Prometheus exposition of the latest sample and the server counters to `out`.
   void encode_metrics(std::string& out) const;
 
@@ -51,7 +57,12 @@ class Monitor {
   std::uint16_t root_nsp_ = 0;
   std::uint16_t seed_nsp_ = 0;
   std::uint64_t seed_count_ = 0;
-  std::size_t announced_ifaces_ = 0;
+  std::uint32_t announced_generation_ = 0;  // BoardInfo::generation last sent as `board`
+  sampler::Alerts alerts_;
+  std::optional<sampler::ProcScanner> procs_;
+  std::unique_ptr<sampler::ProcTop> top_;
+  std::int64_t last_scan_ns_ = 0;               // monotonic; 0 = never scanned
+  std::vector<socketio::SocketId> proc_subs_;  // sockets showing the processes view
   double sample_s_ = sampler::kAbsentD;  // cost of the last tick's sample(), for /metrics
 };
 

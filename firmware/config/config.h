@@ -28,7 +28,20 @@ inline constexpr std::uint32_t kConnectTimeoutMs = CONFIG_SBCMON_SIO_CONNECT_TIM
 inline constexpr std::uint32_t kSamplePeriodMs = CONFIG_SBCMON_SAMPLE_PERIOD_MS;
 inline constexpr std::size_t kHistoryLen = CONFIG_SBCMON_HISTORY_LEN;
 inline constexpr std::size_t kMaxCpus = CONFIG_SBCMON_MAX_CPUS;
+inline constexpr std::size_t kMaxFilesystems = CONFIG_SBCMON_MAX_FILESYSTEMS;
+inline constexpr std::size_t kMaxDisks = CONFIG_SBCMON_MAX_DISKS;
+inline constexpr std::size_t kMaxProcs = CONFIG_SBCMON_MAX_PROCS;
+inline constexpr std::size_t kTopProcs = CONFIG_SBCMON_TOP_PROCS;
+inline constexpr int kAlertTempC = CONFIG_SBCMON_ALERT_TEMP_C;
+inline constexpr int kAlertFsPct = CONFIG_SBCMON_ALERT_FS_PCT;
+inline constexpr int kAlertMemPct = CONFIG_SBCMON_ALERT_MEM_PCT;
+inline constexpr int kAlertLoadS = CONFIG_SBCMON_ALERT_LOAD_S;
 
+#ifdef CONFIG_SBCMON_ALERT_POWER
+inline constexpr bool kAlertPower = true;
+#else
+inline constexpr bool kAlertPower = false;
+#endif
 #ifdef CONFIG_SBCMON_TLS
 inline constexpr bool kTls = true;
 #else
@@ -48,6 +61,11 @@ static_assert(kBoardCores <= static_cast<int>(kMaxCpus),
               "the board has more cores than CONFIG_SBCMON_MAX_CPUS can show");
 static_assert(kSamplePeriodMs >= 100 && kSamplePeriodMs <= 60000, "sample period out of range");
 static_assert(kHistoryLen >= 10, "history too short to draw");
+static_assert(kMaxFilesystems >= 1 && kMaxFilesystems <= 64, "filesystem table out of range");
+static_assert(kMaxDisks >= 1 && kMaxDisks <= 64, "disk table out of range");
+static_assert(kMaxProcs >= 16 && kTopProcs >= 1 && kTopProcs <= 64, "process table out of range");
+static_assert(kAlertFsPct >= 0 && kAlertFsPct <= 100 && kAlertMemPct >= 0 && kAlertMemPct <= 100,
+              "alert percentages out of range");
 static_assert(kMaxSessions >= 1, "need at least one session");
 static_assert(kMaxHeaderBytes >= 1024 && kMaxHeaderBytes <= 65535, "lws keeps header sizes in 16 bits");
 static_assert(kMemoryBudget >= 256 * 1024, "memory budget below 256 KiB");

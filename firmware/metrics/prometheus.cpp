@@ -1,6 +1,8 @@
 // The Prometheus text encoder. Runs per scrape, not per tick, so it may allocate.
 #include "metrics/prometheus.h"
 
+#include "sampler/alerts.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -218,6 +220,72 @@ void encode_sample(const Inputs& in, Writer& w) {
     for (std::size_t i = 0; i < n; ++i) {
       if (in.net[i].valid) w.put({{"device", b.ifaces[i].s}}, in.net[i].tx);
     }
+  }
+
+  // Link state as node_exporter's netclass collector reports it.
+  w.family("node_network_up", "gauge", "Value is 1 if operstate is 'up', 0 otherwise.");
+  for (std::size_t i = 0; i < s.nnet && i < sampler::kMaxIfaces && i < b.nifaces; ++i) {
+    if (s.net_oper[i] == 0) continue;  // no operstate file: absent
+    w.put({{"device", b.ifaces[i].s}},
+          static_cast<sampler::OperState>(s.net_oper[i]) == sampler::OperState::kUp ? 1 : 0);
+  }
+  w.family("node_network_speed_bytes", "gauge", "Network device property: speed_bytes");
+  for (std::size_t i = 0; i < s.nnet && i < sampler::kMaxIfaces && i < b.nifaces; ++i) {
+    if (absent(s.net_speed[i])) continue;
+    w.put({{"device", b.ifaces[i].s}}, static_cast<std::uint64_t>(s.net_speed[i]) * 125000u);
+  }
+
+  // Filesystems with node_exporter's names and labels.
+  const std::size_t nfs = std::min<std::size_t>({s.nfs, b.nfs, sampler::kMaxFs});
+  auto fs_put = [&](std::size_t i, auto value) {
+    w.put({{"device", b.fs[i].device}, {"fstype", b.fs[i].type}, {"mountpoint", b.fs[i].mount}},
+          value);
+  };
+  auto fs_valid = [&](std::size_t i) { return (s.fs_flags[i] & sampler::Sample::kFsValid) != 0; };
+  w.family("node_filesystem_size_bytes", "gauge", "Filesystem size in bytes.");
+  for (std::size_t i = 0; i < nfs; ++i) {
+    if (fs_valid(i)) fs_put(i, s.fs_size[i]);
+  }
+  w.family("node_filesystem_free_bytes", "gauge", "Filesystem free space in bytes.");
+  for (std::size_t i = 0; i < nfs; ++i) {
+    if (fs_valid(i)) fs_put(i, s.fs_size[i] - std::min(s.fs_used[i], s.fs_size[i]));
+  }
+  w.family("node_filesystem_avail_bytes", "gauge",
+           "Filesystem space available to non-root users in bytes.");
+  for (std::size_t i = 0; i < nfs; ++i) {
+    if (fs_valid(i)) fs_put(i, s.fs_avail[i]);
+  }
+  w.family("node_filesystem_readonly", "gauge", "Filesystem read-only status.");
+  for (std::size_t i = 0; i < nfs; ++i) {
+    if (fs_valid(i)) fs_put(i, (s.fs_flags[i] & sampler::Sample::kFsReadOnly) ? 1 : 0);
+  }
+
+  if (in.disks != nullptr) {
+    const std::size_t n = std::min<std::size_t>(b.ndisks, sampler::kMaxDisks);
+    w.family("node_disk_read_bytes_total", "counter", "The total number of bytes read successfully.");
+    for (std::size_t i = 0; i < n; ++i) {
+      if (in.disks[i].valid) w.put({{"device", b.disks[i].s}}, in.disks[i].read);
+    }
+    w.family("node_disk_written_bytes_total", "counter",
+             "The total number of bytes written successfully.");
+    for (std::size_t i = 0; i < n; ++i) {
+      if (in.disks[i].valid) w.put({{"device", b.disks[i].s}}, in.disks[i].written);
+    }
+    w.family("node_disk_io_time_seconds_total", "counter", "Total seconds spent doing I/Os.");
+    for (std::size_t i = 0; i < n; ++i) {
+      if (in.disks[i].valid) {
+        w.put({{"device", b.disks[i].s}}, static_cast<double>(in.disks[i].io_ms) / 1000.0);
+      }
+    }
+  }
+
+  w.family("sbcmon_alert_firing", "gauge",
+           "1 while a built-in alert fires, 0 while it is ok; absent without input or when off.");
+  for (std::size_t i = 0; i < sampler::kAlertCount; ++i) {
+    const sampler::AlertStatus& a = s.alerts[i];
+    if (a.state == sampler::AlertState::kAbsent) continue;
+    w.put({{"alert", sampler::alert_name(static_cast<sampler::AlertId>(i))}},
+          a.state == sampler::AlertState::kFiring ? 1 : 0);
   }
 
   w.family("sbcmon_cpu_busy_percent", "gauge",

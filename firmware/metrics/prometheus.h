@@ -22,6 +22,12 @@ struct NetBytes {
   std::uint64_t rx = 0, tx = 0;
 };
 
+// Cumulative counters of one whole disk, in BoardInfo::disks order.
+struct DiskBytes {
+  bool valid = false;  // false: not in the last reading -> left out
+  std::uint64_t read = 0, written = 0, io_ms = 0;
+};
+
 // Counters of the network layer (a copy of net::Stats, kept here so this module stays pure).
 struct ServerCounters {
   std::size_t sessions_open = 0;
@@ -39,6 +45,7 @@ struct Inputs {
   const sampler::StatReading* stat = nullptr;    // raw /proc/stat counters; nullptr = absent
   long user_hz = 0;                              // ticks per second of `stat`; <= 0 = absent
   const NetBytes* net = nullptr;                 // board->nifaces entries, or nullptr
+  const DiskBytes* disks = nullptr;              // board->ndisks entries, or nullptr
   const ServerCounters* server = nullptr;        // nullptr = no server figures
   double sample_duration_s = sampler::kAbsentD;  // cost of the last sample; NaN = absent
   std::string_view version;                      // sbcmon version for sbcmon_build_info

@@ -1,8 +1,12 @@
 // JSON encoders: snprintf into a stack buffer, append to the caller's string.
 #include "sampler/json.h"
 
+#include "sampler/alerts.h"
+#include "sampler/parse.h"
+
 #include <time.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -161,6 +165,22 @@ void encode_board(const BoardInfo& b, std::uint32_t period_ms, std::size_t capac
     if (i) out.push_back(',');
     str(out, b.ifaces[i].s);
   }
+  lit(out, "],\"disks\":[");
+  for (std::size_t i = 0; i < b.ndisks && i < kMaxDisks; ++i) {
+    if (i) out.push_back(',');
+    str(out, b.disks[i].s);
+  }
+  lit(out, "],\"filesystems\":[");
+  for (std::size_t i = 0; i < b.nfs && i < kMaxFs; ++i) {
+    if (i) out.push_back(',');
+    lit(out, "{\"mount\":");
+    str(out, b.fs[i].mount);
+    lit(out, ",\"device\":");
+    str(out, b.fs[i].device);
+    lit(out, ",\"type\":");
+    str(out, b.fs[i].type);
+    out.push_back('}');
+  }
   lit(out, "],\"freq_max_mhz\":");
   mhz(out, b.freq_max_mhz);
   out.push_back('}');
@@ -280,6 +300,77 @@ void encode_sample(const Sample& s, const BoardInfo& b, std::string& out) {
     num(out, s.net_rx[i], 1);
     lit(out, ",\"tx\":");
     num(out, s.net_tx[i], 1);
+    lit(out, ",\"state\":");
+    const auto oper = static_cast<OperState>(s.net_oper[i]);
+    if (oper == OperState::kAbsent) {
+      lit(out, "null");
+    } else {
+      str(out, operstate_name(oper));
+    }
+    lit(out, ",\"speed\":");
+    num(out, s.net_speed[i], 0);
+    out.push_back('}');
+  }
+  lit(out, "],\"fs\":[");
+  for (std::size_t i = 0; i < s.nfs && i < kMaxFs; ++i) {
+    if (i) out.push_back(',');
+    const bool valid = (s.fs_flags[i] & Sample::kFsValid) != 0;
+    lit(out, "{\"mount\":");
+    str(out, i < b.nfs ? b.fs[i].mount : "");
+    if (!valid) {
+      lit(out, ",\"size\":null,\"used\":null,\"avail\":null,\"ro\":null}");
+      continue;
+    }
+    lit(out, ",\"size\":");
+    u64(out, s.fs_size[i]);
+    lit(out, ",\"used\":");
+    u64(out, s.fs_used[i]);
+    lit(out, ",\"avail\":");
+    u64(out, s.fs_avail[i]);
+    lit(out, (s.fs_flags[i] & Sample::kFsReadOnly) ? ",\"ro\":true}" : ",\"ro\":false}");
+  }
+  lit(out, "],\"disks\":[");
+  for (std::size_t i = 0; i < s.ndisk && i < kMaxDisks; ++i) {
+    if (i) out.push_back(',');
+    lit(out, "{\"dev\":");
+    str(out, i < b.ndisks ? b.disks[i].s : "");
+    lit(out, ",\"rd\":");
+    num(out, s.disk_rd[i], 1);
+    lit(out, ",\"wr\":");
+    num(out, s.disk_wr[i], 1);
+    lit(out, ",\"busy\":");
+    num(out, s.disk_busy[i], 1);
+    lit(out, ",\"written\":");
+    num(out, s.disk_written[i], 0);
+    out.push_back('}');
+  }
+  lit(out, "],\"alerts\":[");
+  for (std::size_t i = 0; i < kAlertCount; ++i) {
+    const AlertStatus& a = s.alerts[i];
+    const auto id = static_cast<AlertId>(i);
+    if (i) out.push_back(',');
+    lit(out, "{\"name\":");
+    str(out, alert_name(id));
+    lit(out, ",\"state\":");
+    lit(out, a.state == AlertState::kFiring ? "\"firing\"" : a.state == AlertState::kOk ? "\"ok\"" : "null");
+    lit(out, ",\"since\":");
+    if (a.state == AlertState::kFiring) {
+      i64(out, a.since_ms);
+    } else {
+      lit(out, "null");
+    }
+    lit(out, ",\"value\":");
+    num(out, a.state == AlertState::kAbsent ? kAbsent : a.value, 1);
+    lit(out, ",\"limit\":");
+    num(out, a.state == AlertState::kAbsent ? kAbsent : a.limit, 1);
+    lit(out, ",\"what\":");
+    if (a.state != AlertState::kAbsent && id == AlertId::kTemperature && a.which < b.ntemp) {
+      str(out, b.temp_names[a.which].s);
+    } else if (a.state != AlertState::kAbsent && id == AlertId::kFilesystem && a.which < b.nfs) {
+      str(out, b.fs[a.which].mount);
+    } else {
+      lit(out, "null");
+    }
     out.push_back('}');
   }
   lit(out, "]}");
@@ -342,6 +433,66 @@ void encode_history(const Sample* a, std::size_t na, const Sample* b, std::size_
   column(",\"load1\":", [&](const Sample& s) { num(out, s.load[0], 2); });
   column(",\"net_rx\":", [&](const Sample& s) { num(out, net_sum(s.net_rx, s.nnet), 1); });
   column(",\"net_tx\":", [&](const Sample& s) { num(out, net_sum(s.net_tx, s.nnet), 1); });
+  // Per interface and per disk, in board order (a slot a sample predates is null).
+  auto per_slot = [&](const char* key, std::size_t n, auto&& value) {
+    lit(out, key);
+    out.push_back('[');
+    for (std::size_t k = 0; k < n; ++k) {
+      if (k) out.push_back(',');
+      column("", [&](const Sample& s) { value(s, k); });
+    }
+    out.push_back(']');
+  };
+  const std::size_t nif = std::min(board.nifaces, kMaxIfaces);
+  per_slot(",\"net_if_rx\":", nif, [&](const Sample& s, std::size_t k) { num(out, k < s.nnet ? s.net_rx[k] : kAbsentD, 1); });
+  per_slot(",\"net_if_tx\":", nif, [&](const Sample& s, std::size_t k) { num(out, k < s.nnet ? s.net_tx[k] : kAbsentD, 1); });
+  const std::size_t nd = std::min(board.ndisks, kMaxDisks);
+  per_slot(",\"disk_rd\":", nd, [&](const Sample& s, std::size_t k) { num(out, k < s.ndisk ? s.disk_rd[k] : kAbsent, 1); });
+  per_slot(",\"disk_wr\":", nd, [&](const Sample& s, std::size_t k) { num(out, k < s.ndisk ? s.disk_wr[k] : kAbsent, 1); });
+  out.push_back('}');
+}
+
+void encode_processes(const ProcTop& top, std::string& out) {
+  auto rows = [&out](const ProcRow* r, std::size_t n) {
+    out.push_back('[');
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i) out.push_back(',');
+      lit(out, "{\"pid\":");
+      i64(out, r[i].pid);
+      lit(out, ",\"name\":");
+      str(out, r[i].name);
+      lit(out, ",\"state\":");
+      str(out, &r[i].state, 1);
+      lit(out, ",\"cpu\":");
+      num(out, r[i].cpu_pct, 1);
+      lit(out, ",\"rss\":");
+      u64(out, r[i].rss);
+      lit(out, ",\"uid\":");
+      if (r[i].uid == 0xFFFFFFFFu) {
+        lit(out, "null");
+      } else {
+        u64(out, r[i].uid);
+      }
+      lit(out, ",\"user\":");
+      if (r[i].user[0]) {
+        str(out, r[i].user);
+      } else {
+        lit(out, "null");
+      }
+      out.push_back('}');
+    }
+    out.push_back(']');
+  };
+  lit(out, "{\"t\":");
+  i64(out, top.t_ms);
+  lit(out, ",\"seen\":");
+  u64(out, top.seen);
+  lit(out, ",\"untracked\":");
+  u64(out, top.untracked);
+  lit(out, ",\"cpu\":");
+  rows(top.by_cpu, top.ncpu);
+  lit(out, ",\"rss\":");
+  rows(top.by_rss, top.nrss);
   out.push_back('}');
 }
 

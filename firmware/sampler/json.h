@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "sampler/procs.h"
 #include "sampler/ring.h"
 #include "sampler/sample.h"
 
@@ -32,6 +33,11 @@ void encode_history(const Ring<Sample, N>& ring, const BoardInfo& board, std::ui
   encode_history(seg.first, seg.first_len, seg.second, seg.second_len, board, period_ms, N,
                  since_ms, out);
 }
+
+// Appends {"t":..,"seen":..,"untracked":..,"cpu":[rows],"rss":[rows]}; a row is
+// {"pid","name","state","cpu","rss","uid","user"}: cpu is null on a process's first
+// scan, user null when the uid is not in passwd.
+void encode_processes(const ProcTop& top, std::string& out);
 
 // Appends the Flask-SocketIO tutorial payload {"data":["MM:SS",[per-core %]],"count":n}
 // with the sample's local time; absent cores are null.

@@ -295,6 +295,184 @@ bool parse_net_dev(std::string_view text, NetReading& out) {
   return true;
 }
 
+namespace {
+
+// Next space-separated field of a mount-table line, octal escapes decoded into `dst`
+// (cap bytes incl. NUL). False when the line has no further field or it does not fit.
+bool mount_field(const char*& p, const char* end, char* dst, std::size_t cap, bool& fits) {
+  skip_blanks(p, end);
+  if (p >= end) return false;
+  std::size_t n = 0;
+  fits = true;
+  while (p < end && *p != ' ' && *p != '\t') {
+    char c = *p++;
+    if (c == '\\' && end - p >= 3 && p[0] >= '0' && p[0] <= '3' && p[1] >= '0' && p[1] <= '7' &&
+        p[2] >= '0' && p[2] <= '7') {
+      c = static_cast<char>((p[0] - '0') * 64 + (p[1] - '0') * 8 + (p[2] - '0'));
+      p += 3;
+    }
+    if (c == '\0') fits = false;  // an escaped NUL cannot be a path
+    if (n + 1 < cap) {
+      dst[n++] = c;
+    } else {
+      fits = false;
+    }
+  }
+  dst[n] = '\0';
+  return true;
+}
+
+bool has_prefix(std::string_view s, std::string_view pre) { return s.substr(0, pre.size()) == pre; }
+
+// Digits from i to the end (at least one).
+bool all_digits_from(std::string_view s, std::size_t i) {
+  if (i >= s.size()) return false;
+  for (; i < s.size(); ++i) {
+    if (!is_digit(s[i])) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool is_storage_mount(std::string_view fstype, std::string_view device, std::string_view mountpoint) {
+  // An overlay is storage only as the root of a read-only Pi (overlayroot): container
+  // engines mount one per container elsewhere.
+  if (fstype == "overlay") return mountpoint == "/";
+  static constexpr std::string_view kTypes[] = {"ext2", "ext3", "ext4",  "vfat",  "msdos", "exfat",
+                                                "f2fs", "btrfs", "xfs", "ntfs", "ntfs3", "jfs",
+                                                "reiserfs", "fuseblk", "nilfs2"};
+  bool known = false;
+  for (std::string_view t : kTypes) known = known || fstype == t;
+  return known && !device.empty() && device.front() == '/';
+}
+
+bool parse_mounts(std::string_view text, MountReading& out) {
+  out.count = 0;
+  const char* p = text.data();
+  const char* end = p + text.size();
+  bool any = false;
+  MountEntry e;
+  char opts[64];
+  while (p < end) {
+    const char* le = line_end(p, end);
+    const char* q = p;
+    bool f1 = true, f2 = true, f3 = true, f4 = true;
+    bool ok = mount_field(q, le, e.device, sizeof e.device, f1) &&
+              mount_field(q, le, e.mountpoint, sizeof e.mountpoint, f2) &&
+              mount_field(q, le, e.fstype, sizeof e.fstype, f3) &&
+              mount_field(q, le, opts, sizeof opts, f4);
+    p = le + 1;
+    if (!ok) continue;
+    any = true;
+    if (!f1 || !f2 || !f3 || e.mountpoint[0] != '/') continue;  // truncated: cannot be statvfs'd
+    if (!is_storage_mount(e.fstype, e.device, e.mountpoint)) continue;
+    // "ro" is the first option when set; a long option list may be cut, the head is kept.
+    std::string_view o(opts);
+    e.ro = o == "ro" || has_prefix(o, "ro,");
+    bool dup = false;
+    for (std::size_t i = 0; i < out.count && !dup; ++i) {
+      dup = std::strcmp(out.entries[i].device, e.device) == 0 && std::strcmp(e.fstype, "overlay") != 0;
+    }
+    if (dup || out.count >= kMaxMountParse) continue;
+    out.entries[out.count++] = e;
+  }
+  return any;
+}
+
+bool is_whole_disk(std::string_view n) {
+  if (n.empty() || n.size() >= kNameLen) return false;
+  if (has_prefix(n, "loop") || has_prefix(n, "ram") || has_prefix(n, "fd")) return false;
+  if (has_prefix(n, "mmcblk")) {
+    // mmcblk0 is the card; mmcblk0p1 a partition; mmcblk0boot0/rpmb hidden eMMC areas.
+    return all_digits_from(n, 6);
+  }
+  if (has_prefix(n, "nvme")) {
+    std::size_t pp = n.rfind('p');
+    return n.find('n', 4) != std::string_view::npos && (pp == std::string_view::npos || pp < 5 || !all_digits_from(n, pp + 1));
+  }
+  if (has_prefix(n, "sd") || has_prefix(n, "hd") || has_prefix(n, "vd") || has_prefix(n, "xvd")) {
+    // Letters name the disk (sda, sdaa), a trailing number the partition.
+    return !is_digit(n.back());
+  }
+  // zram0, md0, dm-0, mtdblock0, nbd0 and the rest: whole devices.
+  return true;
+}
+
+bool parse_diskstats(std::string_view text, DiskReading& out) {
+  out.count = 0;
+  const char* p = text.data();
+  const char* end = p + text.size();
+  bool any = false;
+  while (p < end) {
+    const char* le = line_end(p, end);
+    const char* q = p;
+    std::uint64_t major = 0, minor = 0;
+    skip_blanks(q, le);
+    bool ok = read_u64(q, le, major);
+    skip_blanks(q, le);
+    ok = ok && read_u64(q, le, minor);
+    skip_blanks(q, le);
+    const char* ns = q;
+    bool printable = true;
+    while (q < le && *q != ' ' && *q != '\t') {
+      printable = printable && static_cast<unsigned char>(*q) > 0x20 && *q != 0x7f;
+      ++q;
+    }
+    std::string_view name(ns, static_cast<std::size_t>(q - ns));
+    ok = ok && printable;  // a NUL or control byte cannot be in a kernel device name
+    // reads, merged, sectors read, ms, writes, merged, sectors written, ms, in flight, io ms, weighted
+    std::uint64_t f[11];
+    int n = 0;
+    for (; ok && n < 11; ++n) {
+      skip_blanks(q, le);
+      if (!read_u64(q, le, f[n])) break;
+    }
+    p = le + 1;
+    if (!ok || n < 11 || name.empty()) continue;
+    any = true;
+    if (!is_whole_disk(name) || out.count >= kMaxDiskParse) continue;
+    DiskEntry& e = out.entries[out.count++];
+    std::memcpy(e.name, name.data(), name.size());
+    e.name[name.size()] = '\0';
+    e.read_sectors = f[2];
+    e.written_sectors = f[6];
+    e.io_ms = f[9];
+  }
+  return any;
+}
+
+OperState parse_operstate(std::string_view text) {
+  text = trim(text);
+  struct Name {
+    std::string_view word;
+    OperState state;
+  };
+  static constexpr Name kNames[] = {
+      {"up", OperState::kUp},           {"down", OperState::kDown},
+      {"dormant", OperState::kDormant}, {"lowerlayerdown", OperState::kLowerLayerDown},
+      {"notpresent", OperState::kNotPresent}, {"testing", OperState::kTesting},
+      {"unknown", OperState::kUnknown}};
+  for (const Name& n : kNames) {
+    if (text == n.word) return n.state;
+  }
+  return OperState::kAbsent;
+}
+
+const char* operstate_name(OperState s) {
+  switch (s) {
+    case OperState::kUp: return "up";
+    case OperState::kDown: return "down";
+    case OperState::kDormant: return "dormant";
+    case OperState::kLowerLayerDown: return "lowerlayerdown";
+    case OperState::kNotPresent: return "notpresent";
+    case OperState::kTesting: return "testing";
+    case OperState::kUnknown: return "unknown";
+    case OperState::kAbsent: break;
+  }
+  return "";
+}
+
 Throttle decode_throttled(std::uint32_t raw) {
   Throttle t;
   t.valid = true;

@@ -71,6 +71,47 @@ struct NetReading {
 // Parses /proc/net/dev, skipping the two header lines and loopback. False if no header.
 bool parse_net_dev(std::string_view text, NetReading& out);
 
+// One line of the mount table (/proc/self/mounts), octal escapes (\040) decoded.
+struct MountEntry {
+  char device[kPathLen] = {};
+  char mountpoint[kPathLen] = {};
+  char fstype[kFsTypeLen] = {};
+  bool ro = false;
+};
+inline constexpr std::size_t kMaxMountParse = 64;  // storage mounts kept; the rest are ignored
+struct MountReading {
+  std::size_t count = 0;
+  MountEntry entries[kMaxMountParse];
+};
+// True for a filesystem on a block device that holds data (ext4, vfat, f2fs, btrfs, xfs,
+// exfat, ...), or the overlay root of a read-only setup; false for proc, tmpfs, cgroup...
+bool is_storage_mount(std::string_view fstype, std::string_view device, std::string_view mountpoint);
+// Parses the mount table keeping storage mounts only, one per device (the first mount of a
+// device; bind mounts repeat it). False if a line is malformed before any entry is kept.
+bool parse_mounts(std::string_view text, MountReading& out);
+
+// One whole block device's counters from /proc/diskstats (sectors are 512 bytes there).
+struct DiskEntry {
+  char name[kNameLen] = {};
+  std::uint64_t read_sectors = 0, written_sectors = 0, io_ms = 0;
+};
+inline constexpr std::size_t kMaxDiskParse = 32;
+struct DiskReading {
+  std::size_t count = 0;
+  DiskEntry entries[kMaxDiskParse];
+};
+// True for a whole device (mmcblk0, sda, nvme0n1, zram0, vda, md0); false for partitions
+// (mmcblk0p1, sda1, nvme0n1p2), mmc boot areas, loop and ram devices.
+bool is_whole_disk(std::string_view name);
+// Parses /proc/diskstats keeping whole devices. False if no line has the 14 leading fields.
+bool parse_diskstats(std::string_view text, DiskReading& out);
+
+// /sys/class/net/<if>/operstate as a small code; kOperAbsent when the text is unknown.
+enum class OperState : std::uint8_t { kAbsent = 0, kUp, kDown, kDormant, kLowerLayerDown, kNotPresent, kTesting, kUnknown };
+OperState parse_operstate(std::string_view text);
+// The kernel's word for a code ("up", "down", ...); "" for kAbsent.
+const char* operstate_name(OperState s);
+
 // Decodes a get_throttled word; every bit is known.
 Throttle decode_throttled(std::uint32_t raw);
 

@@ -18,6 +18,10 @@ inline constexpr std::size_t kMaxCpus = config::kMaxCpus;
 inline constexpr std::size_t kMaxTemps = 8;    // thermal zones + hwmon inputs shown
 inline constexpr std::size_t kMaxIfaces = 8;   // network interfaces shown (loopback excluded)
 inline constexpr std::size_t kNameLen = 32;    // zone/interface label incl. NUL (IFNAMSIZ is 16)
+inline constexpr std::size_t kMaxFs = config::kMaxFilesystems;  // storage mounts shown
+inline constexpr std::size_t kMaxDisks = config::kMaxDisks;     // whole block devices shown
+inline constexpr std::size_t kPathLen = 96;    // mount point / device incl. NUL; longer: not shown
+inline constexpr std::size_t kFsTypeLen = 16;
 
 inline constexpr float kAbsent = std::numeric_limits<float>::quiet_NaN();
 inline constexpr double kAbsentD = std::numeric_limits<double>::quiet_NaN();
@@ -49,6 +53,20 @@ struct Throttle {
   bool knows(std::uint32_t bit) const { return (known & bit) != 0; }
 };
 
+// The built-in alerts, in the order they are listed everywhere.
+enum class AlertId : std::uint8_t { kTemperature = 0, kPower, kFilesystem, kMemory, kLoad };
+inline constexpr std::size_t kAlertCount = 5;
+// absent: no input on this board or turned off; never reported as ok.
+enum class AlertState : std::uint8_t { kAbsent = 0, kOk, kFiring };
+
+struct AlertStatus {
+  AlertState state = AlertState::kAbsent;
+  std::uint8_t which = 0;        // sensor / filesystem slot `value` belongs to
+  float value = kAbsent;         // the figure compared (°C, % used, % available, load)
+  float limit = kAbsent;         // what it is compared with
+  std::int64_t since_ms = 0;     // wall ms the alert started firing (0 unless firing)
+};
+
 struct Sample {
   std::int64_t t_ms = 0;      // wall clock, ms since the epoch
   std::uint64_t seq = 0;      // tick number, 1 for the first sample
@@ -69,14 +87,33 @@ struct Sample {
   std::uint64_t mem_total = 0, mem_used = 0, mem_avail = 0;  // bytes
   std::uint64_t swap_total = 0, swap_used = 0;               // bytes
   Throttle throttle;
+  std::uint8_t net_oper[kMaxIfaces];  // OperState of /sys/class/net/<if>/operstate; 0 absent
+  float net_speed[kMaxIfaces];        // link speed, Mb/s; NaN when the kernel gives none
+  // Filesystems, in BoardInfo::fs order; figures are statvfs's, in bytes.
+  std::uint16_t nfs = 0;
+  std::uint8_t fs_flags[kMaxFs];      // kFsValid when read this tick, kFsReadOnly
+  std::uint64_t fs_size[kMaxFs];
+  std::uint64_t fs_used[kMaxFs];      // size - free (root's reserve counts as used, as df)
+  std::uint64_t fs_avail[kMaxFs];     // what an ordinary user can still write
+  static constexpr std::uint8_t kFsValid = 1, kFsReadOnly = 2;
+  // Whole block devices, in BoardInfo::disks order.
+  std::uint16_t ndisk = 0;
+  float disk_rd[kMaxDisks];           // bytes/s read; NaN on a device's first sighting or gone
+  float disk_wr[kMaxDisks];           // bytes/s written
+  float disk_busy[kMaxDisks];         // % of the period with I/O in flight (io_ticks)
+  double disk_written[kMaxDisks];     // bytes written since boot; NaN when not in the reading
+  AlertStatus alerts[kAlertCount];    // filled by Alerts::update, not by the Sampler
 };
 
 // The ring copies samples by value and the app keeps them in static storage.
 static_assert(std::is_trivially_copyable_v<Sample>, "Sample must be memcpy-able");
 static_assert(kMaxCpus <= 0xFFFF && kMaxTemps <= 0xFFFF && kMaxIfaces <= 0xFFFF,
               "counts are stored as uint16_t");
-static_assert(sizeof(Sample) <= 2 * sizeof(float) * kMaxCpus + 512,
-              "Sample grew beyond its per-core arrays plus a small fixed part; check ring memory");
+static_assert(kMaxFs <= 0xFFFF && kMaxDisks <= 0xFFFF, "counts are stored as uint16_t");
+static_assert(sizeof(Sample) <= 2 * sizeof(float) * kMaxCpus + 32 * kMaxFs + 24 * kMaxDisks +
+                                    sizeof(AlertStatus) * kAlertCount + 640,
+              "Sample grew beyond its per-core, per-filesystem and per-disk arrays plus a small "
+              "fixed part; check ring memory");
 
 // A fixed label (zone type, interface name); NUL-terminated, truncated to fit.
 struct Name {
@@ -97,6 +134,18 @@ struct BoardInfo {
   float temp_warn_c = kAbsent;  // lowest passive trip point of the first zone with trips
   float temp_crit_c = kAbsent;  // lowest critical trip point of that zone
   float freq_max_mhz = kAbsent; // highest cpuinfo_max_freq over cores
+  // Storage mounts and whole disks seen so far (appended as they appear, like interfaces).
+  struct Fs {
+    char mount[kPathLen] = {};
+    char device[kPathLen] = {};
+    char type[kFsTypeLen] = {};
+  };
+  std::size_t nfs = 0;
+  Fs fs[kMaxFs];
+  std::size_t ndisks = 0;
+  Name disks[kMaxDisks];
+  // Bumped whenever a name above is appended: pages need names before figures.
+  std::uint32_t generation = 0;
 };
 
 }  // namespace sbcmon::sampler

@@ -1,6 +1,7 @@
 // The sampler: discovery at construction (allocates), then fixed-buffer reads per tick.
 #include "sampler/sampler.h"
 
+#include <sys/statvfs.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,6 +30,14 @@ struct SamplerState {
   } net_prev[kMaxIfaces];
   bool have_net_mono = false;
   std::int64_t net_mono_ns = 0;
+  MountReading mounts;
+  DiskReading disks;
+  struct DiskPrev {
+    bool valid = false;
+    std::uint64_t rd = 0, wr = 0, io_ms = 0;
+  } disk_prev[kMaxDisks];
+  bool have_disk_mono = false;
+  std::int64_t disk_mono_ns = 0;
 };
 
 namespace {
@@ -37,11 +46,14 @@ namespace {
 // the top matter; a truncated tail is dropped by trimming to the last full line.
 constexpr std::size_t kBigBuf = 64 * 1024;
 
-void set_name(Name& n, std::string_view s) {
-  std::size_t len = std::min(s.size(), kNameLen - 1);
-  std::memcpy(n.s, s.data(), len);
-  n.s[len] = '\0';
+template <std::size_t N>
+void set_text(char (&dst)[N], std::string_view s) {
+  std::size_t len = std::min(s.size(), N - 1);
+  std::memcpy(dst, s.data(), len);
+  dst[len] = '\0';
 }
+
+void set_name(Name& n, std::string_view s) { set_text(n.s, s); }
 
 std::string_view trim_view(std::string_view s) {
   auto junk = [](char c) { return c == '\n' || c == '\r' || c == ' ' || c == '\t' || c == '\0'; };
@@ -107,6 +119,11 @@ Sampler::Sampler(std::string proc_root, std::string sys_root)
       loadavg_(proc_root_ + "/loadavg"),
       uptime_(proc_root_ + "/uptime"),
       net_dev_(proc_root_ + "/net/dev"),
+      mounts_(proc_root_ + "/mounts"),
+      diskstats_(proc_root_ + "/diskstats"),
+      // /proc/self/root is this process's root directory: "/" on a board, a folder of
+      // the tree under a fixture root, so statvfs never leaves the tree it was given.
+      fs_prefix_(proc_root_ + "/self/root"),
       big_(kBigBuf),
       st_(std::make_unique<SamplerState>()) {
   discover_cpus();
@@ -126,9 +143,29 @@ Sampler::Sampler(std::string proc_root, std::string sys_root)
   if (net_dev_.read(0, big_.data(), big_.size(), v) &&
       parse_net_dev(whole_lines(v, big_.size()), st_->net)) {
     for (std::size_t i = 0; i < st_->net.count && board_.nifaces < kMaxIfaces; ++i) {
-      set_name(board_.ifaces[board_.nifaces++], st_->net.entries[i].name);
+      add_iface(st_->net.entries[i].name);
     }
   }
+  // Same for filesystems and disks: read them once so the board message names them.
+  Sample first{};
+  read_filesystems(first);
+  read_disks(first, 0);
+  for (auto& p : st_->disk_prev) p = SamplerState::DiskPrev{};
+  st_->have_disk_mono = false;
+}
+
+bool Sampler::add_iface(std::string_view name) {
+  if (board_.nifaces >= kMaxIfaces) return false;
+  if (operstate_.capacity() < kMaxIfaces) {
+    operstate_.reserve(kMaxIfaces);
+    speed_.reserve(kMaxIfaces);
+  }
+  set_name(board_.ifaces[board_.nifaces++], name);
+  std::string dir = sys_root_ + "/class/net/" + std::string(name) + "/";
+  operstate_.emplace_back(dir + "operstate");
+  speed_.emplace_back(dir + "speed");
+  ++board_.generation;
+  return true;
 }
 
 Sampler::~Sampler() = default;
@@ -136,6 +173,15 @@ Sampler::~Sampler() = default;
 const StatReading* Sampler::last_stat() const {
   // cur is flipped after every good parse, so the latest good reading is the other slot.
   return st_->have_prev ? &st_->stat[st_->cur ^ 1] : nullptr;
+}
+
+bool Sampler::disk_counters(std::size_t slot, std::uint64_t& read_bytes,
+                            std::uint64_t& written_bytes, std::uint64_t& io_ms) const {
+  if (slot >= kMaxDisks || !st_->disk_prev[slot].valid) return false;
+  read_bytes = st_->disk_prev[slot].rd * 512;
+  written_bytes = st_->disk_prev[slot].wr * 512;
+  io_ms = st_->disk_prev[slot].io_ms;
+  return true;
 }
 
 bool Sampler::net_bytes(std::size_t slot, std::uint64_t& rx, std::uint64_t& tx) const {
@@ -286,6 +332,9 @@ void Sampler::sample(Sample& out, std::int64_t wall_ms, std::int64_t mono_ns) {
   read_sensors(out);
   read_power(out);
   read_net(out, mono_ns);
+  read_links(out);
+  read_filesystems(out);
+  read_disks(out, mono_ns);
 }
 
 void Sampler::read_cpu(Sample& out) {
@@ -404,9 +453,8 @@ void Sampler::read_net(Sample& out, std::int64_t mono_ns) {
           break;
         }
       }
-      if (slot == board_.nifaces) {
-        if (board_.nifaces >= kMaxIfaces) continue;  // table full: later interfaces are not shown
-        set_name(board_.ifaces[board_.nifaces++], ent.name);
+      if (slot == board_.nifaces && !add_iface(ent.name)) {
+        continue;  // table full: later interfaces are not shown
       }
       seen[slot] = true;
       SamplerState::NetPrev& p = s.net_prev[slot];
@@ -425,6 +473,117 @@ void Sampler::read_net(Sample& out, std::int64_t mono_ns) {
     if (!seen[i]) s.net_prev[i].valid = false;  // gone: its next sighting is a new baseline
   }
   out.nnet = static_cast<std::uint16_t>(board_.nifaces);
+}
+
+void Sampler::read_links(Sample& out) {
+  std::fill(std::begin(out.net_oper), std::end(out.net_oper), std::uint8_t{0});
+  std::fill(std::begin(out.net_speed), std::end(out.net_speed), kAbsent);
+  for (std::size_t i = 0; i < board_.nifaces && i < operstate_.size(); ++i) {
+    std::string_view v;
+    if (read_small(operstate_[i], v)) out.net_oper[i] = static_cast<std::uint8_t>(parse_operstate(v));
+    std::int64_t mbps = 0;
+    // A link that is down, or wireless, answers -1 or EINVAL: no speed, not 0.
+    if (read_small(speed_[i], v) && parse_i64(v, mbps) && mbps > 0 && mbps < 10000000) {
+      out.net_speed[i] = static_cast<float>(mbps);
+    }
+  }
+}
+
+void Sampler::read_filesystems(Sample& out) {
+  SamplerState& s = *st_;
+  std::fill(std::begin(out.fs_flags), std::end(out.fs_flags), std::uint8_t{0});
+  std::fill(std::begin(out.fs_size), std::end(out.fs_size), std::uint64_t{0});
+  std::fill(std::begin(out.fs_used), std::end(out.fs_used), std::uint64_t{0});
+  std::fill(std::begin(out.fs_avail), std::end(out.fs_avail), std::uint64_t{0});
+  std::string_view v;
+  if (mounts_.read(tick_, big_.data(), big_.size(), v) &&
+      parse_mounts(whole_lines(v, big_.size()), s.mounts)) {
+    for (std::size_t e = 0; e < s.mounts.count; ++e) {
+      const MountEntry& m = s.mounts.entries[e];
+      std::size_t slot = board_.nfs;
+      for (std::size_t i = 0; i < board_.nfs; ++i) {
+        if (std::strcmp(board_.fs[i].mount, m.mountpoint) == 0) {
+          slot = i;
+          break;
+        }
+      }
+      if (slot == board_.nfs) {
+        if (board_.nfs >= kMaxFs) continue;  // table full: later mounts are not shown
+        BoardInfo::Fs& f = board_.fs[board_.nfs++];
+        set_text(f.mount, m.mountpoint);
+        ++board_.generation;
+      }
+      BoardInfo::Fs& f = board_.fs[slot];
+      if (std::strcmp(f.device, m.device) != 0 || std::strcmp(f.type, m.fstype) != 0) {
+        set_text(f.device, m.device);  // a USB stick swapped under the same mount point
+        set_text(f.type, m.fstype);
+        ++board_.generation;
+      }
+      std::size_t plen = fs_prefix_.size();
+      std::size_t mlen = std::strlen(m.mountpoint);
+      if (plen + mlen + 1 > sizeof path_) continue;
+      std::memcpy(path_, fs_prefix_.data(), plen);
+      std::memcpy(path_ + plen, m.mountpoint, mlen + 1);
+      struct statvfs sv;
+      if (::statvfs(path_, &sv) != 0 || sv.f_blocks == 0) continue;  // gone or not a disk: absent
+      const std::uint64_t unit = sv.f_frsize ? sv.f_frsize : sv.f_bsize;
+      const std::uint64_t free_blocks = std::min<std::uint64_t>(sv.f_bfree, sv.f_blocks);
+      out.fs_size[slot] = static_cast<std::uint64_t>(sv.f_blocks) * unit;
+      out.fs_used[slot] = (static_cast<std::uint64_t>(sv.f_blocks) - free_blocks) * unit;
+      out.fs_avail[slot] = std::min<std::uint64_t>(sv.f_bavail, free_blocks) * unit;
+      out.fs_flags[slot] = Sample::kFsValid;
+      if (m.ro || (sv.f_flag & ST_RDONLY)) out.fs_flags[slot] |= Sample::kFsReadOnly;
+    }
+  }
+  out.nfs = static_cast<std::uint16_t>(board_.nfs);
+}
+
+void Sampler::read_disks(Sample& out, std::int64_t mono_ns) {
+  SamplerState& s = *st_;
+  std::fill(std::begin(out.disk_rd), std::end(out.disk_rd), kAbsent);
+  std::fill(std::begin(out.disk_wr), std::end(out.disk_wr), kAbsent);
+  std::fill(std::begin(out.disk_busy), std::end(out.disk_busy), kAbsent);
+  std::fill(std::begin(out.disk_written), std::end(out.disk_written), kAbsentD);
+  bool seen[kMaxDisks] = {};
+  std::string_view v;
+  double dt = s.have_disk_mono ? static_cast<double>(mono_ns - s.disk_mono_ns) / 1e9 : 0.0;
+  if (diskstats_.read(tick_, big_.data(), big_.size(), v) &&
+      parse_diskstats(whole_lines(v, big_.size()), s.disks)) {
+    for (std::size_t e = 0; e < s.disks.count; ++e) {
+      const DiskEntry& d = s.disks.entries[e];
+      std::size_t slot = board_.ndisks;
+      for (std::size_t i = 0; i < board_.ndisks; ++i) {
+        if (std::strcmp(board_.disks[i].s, d.name) == 0) {
+          slot = i;
+          break;
+        }
+      }
+      if (slot == board_.ndisks) {
+        if (board_.ndisks >= kMaxDisks) continue;  // table full: later devices are not shown
+        set_name(board_.disks[board_.ndisks++], d.name);
+        ++board_.generation;
+      }
+      seen[slot] = true;
+      SamplerState::DiskPrev& p = s.disk_prev[slot];
+      if (p.valid && dt > 0) {
+        out.disk_rd[slot] = static_cast<float>(static_cast<double>(counter_delta(p.rd, d.read_sectors)) * 512 / dt);
+        out.disk_wr[slot] = static_cast<float>(static_cast<double>(counter_delta(p.wr, d.written_sectors)) * 512 / dt);
+        double busy = static_cast<double>(counter_delta(p.io_ms, d.io_ms)) / (dt * 1000.0) * 100.0;
+        out.disk_busy[slot] = static_cast<float>(std::min(busy, 100.0));
+      }
+      out.disk_written[slot] = static_cast<double>(d.written_sectors) * 512.0;
+      p.valid = true;
+      p.rd = d.read_sectors;
+      p.wr = d.written_sectors;
+      p.io_ms = d.io_ms;
+    }
+    s.have_disk_mono = true;
+    s.disk_mono_ns = mono_ns;
+  }
+  for (std::size_t i = 0; i < kMaxDisks; ++i) {
+    if (!seen[i]) s.disk_prev[i].valid = false;  // gone: its next sighting is a new baseline
+  }
+  out.ndisk = static_cast<std::uint16_t>(board_.ndisks);
 }
 
 }  // namespace sbcmon::sampler

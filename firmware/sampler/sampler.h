@@ -47,6 +47,11 @@ class Sampler {
   // wrap at 2^32 on armhf). False when that interface was not in the last reading.
   bool net_bytes(std::size_t slot, std::uint64_t& rx, std::uint64_t& tx) const;
 
+  // Cumulative counters of disk `slot` (BoardInfo::disks order) as last read: bytes read,
+  // bytes written, ms with I/O in flight. False when that device was not in the last reading.
+  bool disk_counters(std::size_t slot, std::uint64_t& read_bytes, std::uint64_t& written_bytes,
+                     std::uint64_t& io_ms) const;
+
  private:
   void discover_cpus();
   void discover_thermal();
@@ -58,6 +63,11 @@ class Sampler {
   void read_sensors(Sample& out);
   void read_power(Sample& out);
   void read_net(Sample& out, std::int64_t mono_ns);
+  void read_links(Sample& out);
+  void read_filesystems(Sample& out);
+  void read_disks(Sample& out, std::int64_t mono_ns);
+  // Appends interface `name` (and its link-state files); false when the table is full.
+  bool add_iface(std::string_view name);
   // Reads a small sysfs value into the scratch buffer; false when absent/unreadable.
   bool read_small(KeptFile& f, std::string_view& out);
 
@@ -66,7 +76,9 @@ class Sampler {
   BoardInfo board_;
   std::uint64_t tick_ = 0;
 
-  KeptFile stat_, meminfo_, loadavg_, uptime_, net_dev_;
+  KeptFile stat_, meminfo_, loadavg_, uptime_, net_dev_, mounts_, diskstats_;
+  std::vector<KeptFile> operstate_, speed_;  // per BoardInfo::ifaces slot
+  std::string fs_prefix_;  // statvfs path of mount point M is fs_prefix_ + M
   KeptFile throttled_;  // get_throttled, when present at start-up
   KeptFile rpi_volt_;   // in0_lcrit_alarm of the hwmon named "rpi_volt", when present
   std::vector<KeptFile> freq_;   // per core, empty when the board has no cpufreq
@@ -74,6 +86,7 @@ class Sampler {
 
   std::vector<char> big_;  // /proc/stat, /proc/meminfo, /proc/net/dev
   char small_[256] = {};   // sysfs single values
+  char path_[512] = {};    // statvfs path scratch
   std::unique_ptr<SamplerState> st_;
 };
 

@@ -1,10 +1,19 @@
 // What one tick costs: a full sample on the pi4 fixture and on this machine's /proc,
-// and encoding one sample / a full history to JSON. Median of 5 repetitions is reported.
+// the same with the process scan on a pi4 copy holding ~150 processes, and encoding
+// one sample / a full history to JSON. Median of 5 repetitions is reported.
 #include <benchmark/benchmark.h>
 
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 
+#include "sampler/alerts.h"
 #include "sampler/json.h"
+#include "sampler/procs.h"
 #include "sampler/ring.h"
 #include "sampler/sampler.h"
 
@@ -23,6 +32,64 @@ void BM_SamplePi4Fixture(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_SamplePi4Fixture)->Unit(benchmark::kMicrosecond)->Repetitions(5)->ReportAggregatesOnly(true);
+
+// A scratch copy of the pi4 fixture with 150 processes: the fixture's five plus 145 made
+// from its busy one (pids 5000...). Made once, removed at exit; nothing is committed.
+namespace fs = std::filesystem;
+struct BusyPi4 {
+  BusyPi4() {
+    std::string tmpl = (fs::temp_directory_path() / "sbcmon-bench-XXXXXX").string();
+    if (mkdtemp(tmpl.data()) == nullptr) std::abort();
+    root = fs::path(tmpl) / "pi4";
+    fs::copy(fs::path(SBCMON_TEST_FIXTURES) / "pi4", root, fs::copy_options::recursive);
+    auto slurp = [](const fs::path& p) {
+      std::ifstream in(p);
+      std::ostringstream ss;
+      ss << in.rdbuf();
+      return ss.str();
+    };
+    const std::string stat = slurp(root / "812/stat");
+    const std::string rest = stat.substr(stat.find(' '));
+    for (int i = 0; i < 145; ++i) {
+      const std::string pid = std::to_string(5000 + i);
+      fs::create_directory(root / pid);
+      std::ofstream(root / pid / "stat") << pid << rest;
+      fs::copy_file(root / "812/statm", root / pid / "statm");
+      fs::copy_file(root / "812/status", root / pid / "status");
+    }
+  }
+  ~BusyPi4() {
+    std::error_code ec;
+    fs::remove_all(root.parent_path(), ec);
+  }
+  fs::path root;
+};
+const BusyPi4& busy_pi4() {
+  static BusyPi4 tree;
+  return tree;
+}
+
+// One tick on the busy copy; with state.range(0) = 1 the tick also scans the processes,
+// as it does while a page shows the processes view.
+void BM_SamplePi4Busy(benchmark::State& state) {
+  const std::string root = busy_pi4().root.string();
+  Sampler s(root, root + "/sys");
+  ProcScanner procs(root, 100, 4096);
+  Alerts alerts(AlertLimits{});
+  static ProcTop top;
+  Sample out;
+  s.sample(out);
+  std::int64_t mono = 0;
+  if (state.range(0)) procs.scan(top, 0, mono);
+  for (auto _ : state) {
+    s.sample(out);
+    alerts.update(out, s.board());
+    if (state.range(0)) procs.scan(top, 0, mono += 1000000000);
+    benchmark::DoNotOptimize(out);
+  }
+  state.counters["procs"] = state.range(0) ? static_cast<double>(top.seen) : 0;
+}
+BENCHMARK(BM_SamplePi4Busy)->ArgName("scan")->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond)->Repetitions(5)->ReportAggregatesOnly(true);
 
 void BM_SampleLive(benchmark::State& state) {
   Sampler s;

@@ -1,5 +1,5 @@
 // libFuzzer entry point: the one-value /proc and /sys parsers (loadavg, uptime,
-// cpu lists, hex get_throttled, decimal u64/i64). Each runs on the same bytes;
+// cpu lists, hex get_throttled, decimal u64/i64, operstate). Each runs on the same bytes;
 // none may crash, over-read or hit undefined behaviour (e.g. float->int casts).
 #include <cstddef>
 #include <cstdint>
@@ -23,5 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)sm::parse_u64(in, u);
   std::int64_t i = 0;
   (void)sm::parse_i64(in, i);
+  const sm::OperState st = sm::parse_operstate(in);
+  if ((st == sm::OperState::kAbsent) != (*sm::operstate_name(st) == '\0')) __builtin_trap();
   return 0;
 }

@@ -76,6 +76,12 @@ TEST(Cli, OutOfRangeAndMalformedValuesNameTheFlag) {
       {{"--max-queue", "1000000"}, "--max-queue"},
       {{"--max-header-bytes", "70000"}, "--max-header-bytes"},
       {{"--max-sessions", "0"}, "--max-sessions"},
+      {{"--alert-temp", "151"}, "--alert-temp"},
+      {{"--alert-temp", "-5"}, "--alert-temp"},
+      {{"--alert-fs", "101"}, "--alert-fs"},
+      {{"--alert-mem", "ten"}, "--alert-mem"},
+      {{"--alert-load", "86401"}, "--alert-load"},
+      {{"--alert-power", "maybe"}, "--alert-power"},
       {{"--port"}, "--port needs a value"},
       {{"--frobnicate"}, "unknown option '--frobnicate'"},
       {{"--help=yes"}, "--help takes no value"},
@@ -88,9 +94,31 @@ TEST(Cli, OutOfRangeAndMalformedValuesNameTheFlag) {
   }
 }
 
+TEST(Cli, AlertThresholdsDefaultToKconfigAndFlagsSetOrTurnThemOff) {
+  Options o = sbcmon::app::default_options();
+  EXPECT_EQ(o.alert_temp_c, sbcmon::config::kAlertTempC);
+  EXPECT_EQ(o.alert_power, sbcmon::config::kAlertPower);
+  EXPECT_EQ(o.alert_fs_pct, sbcmon::config::kAlertFsPct);
+  EXPECT_EQ(o.alert_mem_pct, sbcmon::config::kAlertMemPct);
+  EXPECT_EQ(o.alert_load_s, static_cast<std::uint32_t>(sbcmon::config::kAlertLoadS));
+  ASSERT_EQ(parse({"--alert-temp", "70", "--alert-power=off", "--alert-fs", "0", "--alert-mem=5",
+                   "--alert-load", "60"},
+                  o)
+                .status,
+            ParseStatus::kOk);
+  EXPECT_EQ(o.alert_temp_c, 70);
+  EXPECT_FALSE(o.alert_power);
+  EXPECT_EQ(o.alert_fs_pct, 0);
+  EXPECT_EQ(o.alert_mem_pct, 5);
+  EXPECT_EQ(o.alert_load_s, 60u);
+  ASSERT_EQ(parse({"--alert-power", "on"}, o).status, ParseStatus::kOk);
+  EXPECT_TRUE(o.alert_power);
+}
+
 TEST(Cli, HelpListsEveryFlag) {
   const std::string u = sbcmon::app::usage();
   for (const char* flag : {"--port", "--bind", "--interval", "--proc-root", "--sys-root",
+                           "--alert-temp", "--alert-power", "--alert-fs", "--alert-mem", "--alert-load",
                            "--conformance", "--version", "--help"}) {
     EXPECT_NE(u.find(flag), std::string::npos) << flag;
   }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <stdlib.h>
+#include <sys/statvfs.h>
 
 #include <filesystem>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include <string_view>
 
 #include "metrics/prometheus.h"
+#include "sampler/alerts.h"
 #include "sampler/sampler.h"
 
 namespace {
@@ -190,6 +192,13 @@ node_network_receive_bytes_total{device="wlan0"} 0
 # TYPE node_network_transmit_bytes_total counter
 node_network_transmit_bytes_total{device="eth0"} 123456888
 node_network_transmit_bytes_total{device="wlan0"} 0
+# HELP node_network_up Value is 1 if operstate is 'up', 0 otherwise.
+# TYPE node_network_up gauge
+node_network_up{device="eth0"} 1
+node_network_up{device="wlan0"} 0
+# HELP node_network_speed_bytes Network device property: speed_bytes
+# TYPE node_network_speed_bytes gauge
+node_network_speed_bytes{device="eth0"} 125000000
 # HELP sbcmon_cpu_busy_percent Per-core busy percent over the last sample period (absent on the first).
 # TYPE sbcmon_cpu_busy_percent gauge
 sbcmon_cpu_busy_percent{cpu="0"} 16
@@ -244,7 +253,66 @@ TEST(MetricsPi4, ExactExpositionAfterTwoSamples) {
   r.tree.swap_in("stat", ".t1");
   r.tree.swap_in("net/dev", ".t1");
   r.tick();
+  // statvfs figures are this machine's (the fixture's folders live on its disk):
+  // they have their own test below.
+  r.sample.nfs = 0;
   EXPECT_EQ(r.text(), kPi4Expected);
+}
+
+// The value of the series `name{labels}` in `text`, or "" when absent.
+std::string series_value(const std::string& text, const std::string& series) {
+  const std::string key = "\n" + series + " ";
+  const auto at = text.find(key);
+  if (at == std::string::npos) return "";
+  const auto from = at + key.size();
+  return text.substr(from, text.find('\n', from) - from);
+}
+
+TEST(MetricsPi4, FilesystemDiskAndAlertSeriesWithNodeExporterNames) {
+  Rig r("pi4");
+  r.tick();
+  r.tree.swap_in("diskstats", ".t1");
+  r.tree.swap_in("sys/class/thermal/thermal_zone0/temp", ".hot");
+  r.tick();
+  sbcmon::sampler::Alerts alerts(sbcmon::sampler::AlertLimits{});
+  alerts.update(r.sample, r.s.board());
+  sbcmon::metrics::DiskBytes disks[sbcmon::sampler::kMaxDisks];
+  for (std::size_t i = 0; i < sbcmon::sampler::kMaxDisks; ++i)
+    disks[i].valid = r.s.disk_counters(i, disks[i].read, disks[i].written, disks[i].io_ms);
+  r.board = r.s.board();
+  Inputs in;
+  in.sample = &r.sample;
+  in.board = &r.board;
+  in.disks = disks;
+  std::string text;
+  encode(in, text);
+
+  struct statvfs v {};
+  ASSERT_EQ(statvfs((r.tree.proc() / "self/root/boot/firmware").c_str(), &v), 0);
+  const std::string boot = R"({device="/dev/mmcblk0p1",fstype="vfat",mountpoint="/boot/firmware"})";
+  EXPECT_EQ(series_value(text, "node_filesystem_size_bytes" + boot),
+            std::to_string(static_cast<std::uint64_t>(v.f_blocks) * v.f_frsize)) << text;
+  EXPECT_NE(series_value(text, "node_filesystem_avail_bytes" + boot), "");
+  EXPECT_EQ(series_value(text, "node_filesystem_readonly" + boot), "0");
+  EXPECT_EQ(series_value(text, R"(node_filesystem_readonly{device="/dev/sda1",fstype="exfat",mountpoint="/media/pi/USB STICK"})"), "1");
+  EXPECT_EQ(series_value(text, R"(node_disk_written_bytes_total{device="mmcblk0"})"), "1233932288");
+  EXPECT_EQ(series_value(text, R"(node_disk_read_bytes_total{device="mmcblk0"})"), std::to_string(1021466ull * 512));
+  EXPECT_EQ(series_value(text, R"(node_disk_io_time_seconds_total{device="mmcblk0"})"), "118.77");
+  EXPECT_EQ(series_value(text, R"(node_disk_written_bytes_total{device="mmcblk0p1"})"), "") << "no partitions";
+  EXPECT_EQ(series_value(text, R"(sbcmon_alert_firing{alert="temperature"})"), "1");
+  EXPECT_EQ(series_value(text, R"(sbcmon_alert_firing{alert="power"})"), "0");
+  EXPECT_EQ(series_value(text, R"(sbcmon_alert_firing{alert="memory"})"), "0");
+}
+
+TEST(MetricsBbb, NoSensorMeansNoTemperatureAlertSeries) {
+  Rig r("bbb");
+  r.tick();
+  sbcmon::sampler::Alerts alerts(sbcmon::sampler::AlertLimits{});
+  alerts.update(r.sample, r.s.board());
+  const std::string text = r.text();
+  EXPECT_EQ(text.find(R"(sbcmon_alert_firing{alert="temperature"})"), std::string::npos) << text;
+  EXPECT_EQ(text.find(R"(sbcmon_alert_firing{alert="power"})"), std::string::npos) << "not a Pi";
+  EXPECT_NE(text.find(R"(sbcmon_alert_firing{alert="memory"} 0)"), std::string::npos) << text;
 }
 
 // Every family has exactly one HELP and one TYPE line before its samples, every sample

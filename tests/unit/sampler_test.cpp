@@ -18,8 +18,12 @@
 #include <utility>
 #include <vector>
 
+#include <sys/statvfs.h>
+
+#include "sampler/alerts.h"
 #include "sampler/json.h"
 #include "sampler/parse.h"
+#include "sampler/procs.h"
 #include "sampler/ring.h"
 #include "sampler/sampler.h"
 
@@ -658,7 +662,8 @@ TEST(SamplerNet, RatesPerInterfaceLoopbackExcluded) {
   EXPECT_NEAR(s.net_rx[1], 0.0, 1e-6);
   std::string o;
   encode_sample(s, r.s.board(), o);
-  EXPECT_NE(o.find("\"net\":[{\"if\":\"eth0\",\"rx\":1234.0,\"tx\":99.0},{\"if\":\"wlan0\",\"rx\":0.0,\"tx\":0.0}]"),
+  EXPECT_NE(o.find("\"net\":[{\"if\":\"eth0\",\"rx\":1234.0,\"tx\":99.0,\"state\":\"up\",\"speed\":1000},"
+                   "{\"if\":\"wlan0\",\"rx\":0.0,\"tx\":0.0,\"state\":\"down\",\"speed\":null}]"),
             std::string::npos) << o;
 }
 
@@ -913,9 +918,11 @@ void steady_state_allocations(Sampler& s, const char* what) {
   std::string out;
   out.reserve(64 * 1024);
   Sample smp;
+  Alerts alerts(AlertLimits{});
   // Warm-up: first-tick baselines, lazy opens, localtime's zone file.
   for (int i = 0; i < 3; ++i) {
     s.sample(smp);
+    alerts.update(smp, s.board());
     history.push(smp);
     out.clear();
     encode_sample(smp, s.board(), out);
@@ -926,6 +933,7 @@ void steady_state_allocations(Sampler& s, const char* what) {
   g_counting = true;
   for (int i = 0; i < 1000; ++i) {
     s.sample(smp);
+    alerts.update(smp, s.board());
     history.push(smp);
     out.clear();
     encode_sample(smp, s.board(), out);
@@ -954,6 +962,660 @@ TEST(NoAllocation, CounterWorks) {
   auto p = std::make_unique<int>(3);
   g_counting = false;
   EXPECT_EQ(g_allocs.load(), 1);
+}
+
+// ---------------------------------------------------------------- storage: mount table
+TEST(ParseMounts, Pi4KeepsBlockFilesystemsOnly) {
+  static MountReading m;
+  ASSERT_TRUE(parse_mounts(slurp(fs::path(SBCMON_TEST_FIXTURES) / "pi4/mounts"), m));
+  ASSERT_EQ(m.count, 3u);
+  EXPECT_STREQ(m.entries[0].mountpoint, "/");
+  EXPECT_STREQ(m.entries[0].device, "/dev/mmcblk0p2");
+  EXPECT_STREQ(m.entries[0].fstype, "ext4");
+  EXPECT_FALSE(m.entries[0].ro);
+  EXPECT_STREQ(m.entries[1].mountpoint, "/boot/firmware");
+  EXPECT_STREQ(m.entries[1].fstype, "vfat");
+  EXPECT_STREQ(m.entries[2].mountpoint, "/media/pi/USB STICK") << "\\040 is a space";
+  EXPECT_STREQ(m.entries[2].fstype, "exfat");
+  EXPECT_TRUE(m.entries[2].ro);
+}
+
+TEST(ParseMounts, BindMountOfTheSameDeviceIsShownOnce) {
+  static MountReading m;
+  ASSERT_TRUE(parse_mounts(slurp(fs::path(SBCMON_TEST_FIXTURES) / "bbb/mounts"), m));
+  ASSERT_EQ(m.count, 1u);
+  EXPECT_STREQ(m.entries[0].mountpoint, "/");
+  EXPECT_STREQ(m.entries[0].device, "/dev/mmcblk1p1");
+}
+
+TEST(ParseMounts, OverlayOnlyAsTheRoot) {
+  static MountReading m;
+  ASSERT_TRUE(parse_mounts("overlayroot / overlay ro,relatime,lowerdir=/media/root-ro 0 0\n"
+                           "overlay /var/lib/docker/overlay2/abc/merged overlay rw 0 0\n",
+                           m));
+  ASSERT_EQ(m.count, 1u);
+  EXPECT_STREQ(m.entries[0].mountpoint, "/");
+  EXPECT_TRUE(m.entries[0].ro);
+}
+
+TEST(ParseMounts, DamagedInputIsSkippedNeverInvented) {
+  static MountReading m;
+  EXPECT_FALSE(parse_mounts("", m));
+  EXPECT_EQ(m.count, 0u);
+  EXPECT_FALSE(parse_mounts("garbage\n\x01\x02\x03\n", m));
+  EXPECT_EQ(m.count, 0u);
+  // Truncated mid-line: no options field, so not a line at all.
+  EXPECT_FALSE(parse_mounts("/dev/mmcblk0p2 / ext4", m));
+  EXPECT_EQ(m.count, 0u);
+  // A relative mount point, a device that is not a path, an escaped NUL, an over-long path.
+  std::string longpath = "/" + std::string(200, 'x');
+  ASSERT_TRUE(parse_mounts("/dev/sda1 relative ext4 rw 0 0\n"
+                           "rootfs / ext4 rw 0 0\n"
+                           "/dev/sdb1 /a\\000b ext4 rw 0 0\n"
+                           "/dev/sdc1 " + longpath + " ext4 rw 0 0\n"
+                           "/dev/sdd1 /ok xfs rw 0 0\n",
+                           m));
+  ASSERT_EQ(m.count, 1u);
+  EXPECT_STREQ(m.entries[0].mountpoint, "/ok");
+}
+
+TEST(ParseMounts, TableIsBounded) {
+  static MountReading m;
+  std::string text;
+  for (int i = 0; i < 200; ++i) text += "/dev/sd" + std::to_string(i) + " /m" + std::to_string(i) + " ext4 rw 0 0\n";
+  ASSERT_TRUE(parse_mounts(text, m));
+  EXPECT_EQ(m.count, kMaxMountParse);
+}
+
+// ---------------------------------------------------------------- storage: diskstats
+TEST(ParseDiskstats, WholeDevicesOnly) {
+  EXPECT_TRUE(is_whole_disk("mmcblk0"));
+  EXPECT_FALSE(is_whole_disk("mmcblk0p1"));
+  EXPECT_FALSE(is_whole_disk("mmcblk1boot0"));
+  EXPECT_FALSE(is_whole_disk("mmcblk1rpmb"));
+  EXPECT_TRUE(is_whole_disk("sda"));
+  EXPECT_TRUE(is_whole_disk("sdaa"));
+  EXPECT_FALSE(is_whole_disk("sda1"));
+  EXPECT_TRUE(is_whole_disk("nvme0n1"));
+  EXPECT_FALSE(is_whole_disk("nvme0n1p2"));
+  EXPECT_TRUE(is_whole_disk("zram0"));
+  EXPECT_TRUE(is_whole_disk("vda"));
+  EXPECT_FALSE(is_whole_disk("vda1"));
+  EXPECT_FALSE(is_whole_disk("loop3"));
+  EXPECT_FALSE(is_whole_disk("ram0"));
+  EXPECT_FALSE(is_whole_disk(""));
+
+  static DiskReading d;
+  ASSERT_TRUE(parse_diskstats(slurp(fs::path(SBCMON_TEST_FIXTURES) / "pi4/diskstats"), d));
+  ASSERT_EQ(d.count, 3u);
+  EXPECT_STREQ(d.entries[0].name, "mmcblk0");
+  EXPECT_EQ(d.entries[0].read_sectors, 1019418u);
+  EXPECT_EQ(d.entries[0].written_sectors, 2405928u);
+  EXPECT_EQ(d.entries[0].io_ms, 118520u);
+  EXPECT_STREQ(d.entries[1].name, "sda");
+  EXPECT_STREQ(d.entries[2].name, "zram0");
+}
+
+TEST(ParseDiskstats, DamagedInputIsSkippedNeverInvented) {
+  static DiskReading d;
+  EXPECT_FALSE(parse_diskstats("", d));
+  EXPECT_FALSE(parse_diskstats("not diskstats at all\n", d));
+  // Truncated: fewer than the 11 counters after the name.
+  EXPECT_FALSE(parse_diskstats(" 179 0 mmcblk0 14210 6032 1019418 21030 31842", d));
+  EXPECT_EQ(d.count, 0u);
+  // Overflowing counter and a letter in a field: that line only is skipped.
+  ASSERT_TRUE(parse_diskstats(" 8 0 sda 1 2 99999999999999999999999 4 5 6 7 8 9 10 11\n"
+                              " 8 16 sdb 1 2 3 4 5 6 x 8 9 10 11\n"
+                              " 8 32 sdc 1 2 3 4 5 6 7 8 9 10 11\n",
+                              d));
+  ASSERT_EQ(d.count, 1u);
+  EXPECT_STREQ(d.entries[0].name, "sdc");
+  EXPECT_EQ(d.entries[0].written_sectors, 7u);
+  // Found by proc_diskstats_fuzz: a NUL inside the name made "sda1\0b" pass as whole.
+  const std::string nul(" 8 1 sda1\0b 1 2 3 4 5 6 7 8 9 10 11\n", 36);
+  EXPECT_FALSE(parse_diskstats(nul, d));
+  EXPECT_EQ(d.count, 0u);
+}
+
+TEST(ParseOperstate, KernelWords) {
+  EXPECT_EQ(parse_operstate("up\n"), OperState::kUp);
+  EXPECT_EQ(parse_operstate("dormant"), OperState::kDormant);
+  EXPECT_EQ(parse_operstate("lowerlayerdown"), OperState::kLowerLayerDown);
+  EXPECT_EQ(parse_operstate(""), OperState::kAbsent);
+  EXPECT_EQ(parse_operstate("upp"), OperState::kAbsent);
+  EXPECT_STREQ(operstate_name(OperState::kDown), "down");
+  EXPECT_STREQ(operstate_name(OperState::kAbsent), "");
+}
+
+// statvfs of a fixture folder as the sampler computes its figures.
+struct Vfs {
+  std::uint64_t size, used, avail;
+};
+Vfs vfs_of(const fs::path& p) {
+  struct statvfs v {};
+  EXPECT_EQ(statvfs(p.c_str(), &v), 0) << p;
+  const std::uint64_t unit = v.f_frsize;
+  return {v.f_blocks * unit, (v.f_blocks - v.f_bfree) * unit, v.f_bavail * unit};
+}
+
+TEST(SamplerStorage, Pi4FilesystemsFromTheMountTableAndStatvfs) {
+  Rig r("pi4");
+  const BoardInfo& b = r.s.board();
+  ASSERT_EQ(b.nfs, 3u) << "listed before the first tick";
+  EXPECT_STREQ(b.fs[0].mount, "/");
+  EXPECT_STREQ(b.fs[1].mount, "/boot/firmware");
+  EXPECT_STREQ(b.fs[1].device, "/dev/mmcblk0p1");
+  EXPECT_STREQ(b.fs[2].mount, "/media/pi/USB STICK");
+  Sample s = r.tick();
+  ASSERT_EQ(s.nfs, 3u);
+  const Vfs v = vfs_of(r.tree / "self/root/boot/firmware");
+  EXPECT_TRUE(s.fs_flags[1] & Sample::kFsValid);
+  EXPECT_EQ(s.fs_size[1], v.size) << "statvfs of <proc root>/self/root/boot/firmware";
+  EXPECT_GT(s.fs_size[1], 0u);
+  EXPECT_LE(s.fs_used[1] + s.fs_avail[1], s.fs_size[1]);
+  EXPECT_FALSE(s.fs_flags[1] & Sample::kFsReadOnly);
+  EXPECT_TRUE(s.fs_flags[2] & Sample::kFsReadOnly) << "mounted ro";
+  std::string o;
+  encode_sample(s, b, o);
+  J j = parse_json(o);
+  ASSERT_EQ(j["fs"].a.size(), 3u);
+  EXPECT_EQ(j["fs"][2]["mount"].s, "/media/pi/USB STICK");
+  EXPECT_TRUE(j["fs"][2]["ro"].b);
+  EXPECT_EQ(j["fs"][1]["size"].n, double(v.size));
+  o.clear();
+  encode_board(b, 1000, 600, o);
+  J jb = parse_json(o);
+  ASSERT_EQ(jb["filesystems"].a.size(), 3u);
+  EXPECT_EQ(jb["filesystems"][1]["type"].s, "vfat");
+  EXPECT_EQ(jb["disks"].a.size(), 3u);
+}
+
+TEST(SamplerStorage, MountPointGoneOrTableMissingIsAbsentNeverZero) {
+  Rig r("pi4");
+  fs::remove_all(r.tree / "self/root/media");
+  Sample s = r.tick();
+  EXPECT_FALSE(s.fs_flags[2] & Sample::kFsValid);
+  std::string o;
+  encode_sample(s, r.s.board(), o);
+  J j = parse_json(o);
+  EXPECT_TRUE(j["fs"][2]["size"].is_null());
+  EXPECT_TRUE(j["fs"][2]["ro"].is_null());
+  fs::remove(r.tree / "mounts");
+  s = r.tick();
+  for (std::size_t i = 0; i < s.nfs; ++i) EXPECT_FALSE(s.fs_flags[i] & Sample::kFsValid) << i;
+  put(r.tree / "mounts", "garbage");
+  s = r.tick();
+  for (std::size_t i = 0; i < s.nfs; ++i) EXPECT_FALSE(s.fs_flags[i] & Sample::kFsValid) << i;
+}
+
+TEST(SamplerStorage, NoMountTableMeansNoFilesystems) {
+  Tree t("pi4");
+  fs::remove(t / "mounts");
+  Sampler s(t.proc().string(), t.sys().string());
+  EXPECT_EQ(s.board().nfs, 0u);
+  Sample smp;
+  s.sample(smp, kT0, kSec);
+  EXPECT_EQ(smp.nfs, 0u);
+  std::string o;
+  encode_sample(smp, s.board(), o);
+  EXPECT_NE(o.find("\"fs\":[]"), std::string::npos) << o;
+}
+
+TEST(SamplerStorage, Pi4DiskRatesBusyAndWrittenSinceBoot) {
+  Rig r("pi4");
+  const BoardInfo& b = r.s.board();
+  ASSERT_EQ(b.ndisks, 3u);
+  EXPECT_STREQ(b.disks[0].s, "mmcblk0");
+  Sample s = r.tick();
+  EXPECT_TRUE(absent(s.disk_rd[0])) << "first reading is a baseline";
+  EXPECT_EQ(s.disk_written[0], 2405928.0 * 512);
+  r.tree.swap_in("diskstats", ".t1");
+  s = r.tick();
+  EXPECT_NEAR(s.disk_rd[0], 1048576.0, 1e-3);   // 2048 sectors in 1 s
+  EXPECT_NEAR(s.disk_wr[0], 2097152.0, 1e-3);   // 4096 sectors
+  EXPECT_NEAR(s.disk_busy[0], 25.0, 1e-4);      // 250 ms of io_ticks in 1 s
+  EXPECT_EQ(s.disk_written[0], 2410024.0 * 512);
+  EXPECT_NEAR(s.disk_wr[1], 0.0, 1e-6) << "sda idle";
+  EXPECT_NEAR(s.disk_wr[2], 4096.0, 1e-3) << "zram0";
+  std::uint64_t rd = 0, wr = 0, io = 0;
+  ASSERT_TRUE(r.s.disk_counters(0, rd, wr, io));
+  EXPECT_EQ(wr, 2410024ull * 512);
+  EXPECT_EQ(io, 118770u);
+  std::string o;
+  encode_sample(s, b, o);
+  EXPECT_NE(o.find("{\"dev\":\"mmcblk0\",\"rd\":1048576.0,\"wr\":2097152.0,\"busy\":25.0,\"written\":1233932288}"),
+            std::string::npos) << o;
+}
+
+TEST(SamplerStorage, BeagleBone32BitSectorCounterWraps) {
+  Rig r("bbb");
+  ASSERT_EQ(r.s.board().ndisks, 1u) << "boot areas and ram are not disks";
+  r.tick();
+  r.tree.swap_in("diskstats", ".t1");
+  Sample s = r.tick();
+  EXPECT_NEAR(s.disk_wr[0], 512000.0, 1e-3);
+  EXPECT_NEAR(s.disk_busy[0], 50.0, 1e-4);
+}
+
+TEST(SamplerStorage, UsbDiskComesAndGoesLikeAnInterface) {
+  Rig r("pi4");
+  const std::string base = slurp(r.tree / "diskstats");
+  r.tick();
+  const std::uint32_t gen = r.s.board().generation;
+  // Unplugged: sda's lines vanish; its figures are absent, its slot stays.
+  std::string unplugged;
+  std::istringstream in(base);
+  for (std::string line; std::getline(in, line);) {
+    if (line.find(" sda") == std::string::npos) unplugged += line + "\n";
+  }
+  put(r.tree / "diskstats", unplugged);
+  Sample s = r.tick();
+  EXPECT_TRUE(absent(s.disk_wr[1]));
+  EXPECT_TRUE(absent(s.disk_written[1]));
+  // Back: a new baseline, not a burst.
+  put(r.tree / "diskstats", base);
+  s = r.tick();
+  EXPECT_TRUE(absent(s.disk_wr[1]));
+  EXPECT_EQ(r.s.board().generation, gen) << "no new name";
+  // A new device is appended and the board changes generation.
+  put(r.tree / "diskstats", base + "   8      16 sdb 1 0 8 0 1 0 8 0 0 1 1 0 0 0 0 0 0\n");
+  s = r.tick();
+  ASSERT_EQ(r.s.board().ndisks, 4u);
+  EXPECT_STREQ(r.s.board().disks[3].s, "sdb");
+  EXPECT_NE(r.s.board().generation, gen);
+}
+
+TEST(SamplerStorage, MissingOrGarbageDiskstatsIsAbsent) {
+  Rig r("pi4");
+  r.tick();
+  fs::remove(r.tree / "diskstats");
+  Sample s = r.tick();
+  for (std::size_t i = 0; i < s.ndisk; ++i) {
+    EXPECT_TRUE(absent(s.disk_wr[i]));
+    EXPECT_TRUE(absent(s.disk_written[i]));
+  }
+  put(r.tree / "diskstats", "\xff\xfe garbage");
+  s = r.tick();
+  for (std::size_t i = 0; i < s.ndisk; ++i) EXPECT_TRUE(absent(s.disk_busy[i]));
+  std::string o;
+  encode_sample(s, r.s.board(), o);
+  EXPECT_NE(o.find("{\"dev\":\"mmcblk0\",\"rd\":null,\"wr\":null,\"busy\":null,\"written\":null}"), std::string::npos) << o;
+}
+
+TEST(SamplerNet, LinkStateAndSpeed) {
+  Rig r("pi4");
+  Sample s = r.tick();
+  EXPECT_EQ(static_cast<OperState>(s.net_oper[0]), OperState::kUp);
+  EXPECT_EQ(s.net_speed[0], 1000.0f);
+  EXPECT_EQ(static_cast<OperState>(s.net_oper[1]), OperState::kDown);
+  EXPECT_TRUE(absent(s.net_speed[1])) << "no speed file";
+  put(r.tree / "sys/class/net/eth0/speed", "-1\n");  // what a down link reports
+  fs::remove(r.tree / "sys/class/net/eth0/operstate");
+  s = r.tick();
+  EXPECT_TRUE(absent(s.net_speed[0]));
+  EXPECT_EQ(s.net_oper[0], 0) << "absent, not down";
+}
+
+// ---------------------------------------------------------------- alerts
+Sample quiet_sample(std::int64_t t) {
+  Sample s{};
+  s.t_ms = t;
+  s.ntemp = 1;
+  s.temp_c[0] = 50.0f;
+  s.mem_valid = true;
+  s.mem_total = 1000;
+  s.mem_avail = 500;
+  s.load[0] = 0.5f;
+  s.nfs = 1;
+  s.fs_flags[0] = Sample::kFsValid;
+  s.fs_size[0] = 1000;
+  s.fs_used[0] = 100;
+  s.fs_avail[0] = 850;
+  s.throttle = decode_throttled(0);
+  return s;
+}
+
+BoardInfo alert_board() {
+  BoardInfo b;
+  b.cores = 4;
+  b.ntemp = 1;
+  std::snprintf(b.temp_names[0].s, kNameLen, "cpu-thermal");
+  b.temp_warn_c = 80.0f;
+  b.nfs = 1;
+  std::snprintf(b.fs[0].mount, kPathLen, "/");
+  return b;
+}
+
+const AlertStatus& alert(const Sample& s, AlertId id) { return s.alerts[static_cast<std::size_t>(id)]; }
+
+TEST(Alerts, QuietBoardIsOkEverywhere) {
+  Alerts a(AlertLimits{});
+  Sample s = quiet_sample(kT0);
+  a.update(s, alert_board());
+  for (std::size_t i = 0; i < kAlertCount; ++i) EXPECT_EQ(s.alerts[i].state, AlertState::kOk) << i;
+  std::string o;
+  encode_sample(s, alert_board(), o);
+  J j = parse_json(o);
+  ASSERT_EQ(j["alerts"].a.size(), kAlertCount);
+  EXPECT_EQ(j["alerts"][0]["name"].s, "temperature");
+  EXPECT_EQ(j["alerts"][0]["state"].s, "ok");
+  EXPECT_TRUE(j["alerts"][0]["since"].is_null());
+}
+
+TEST(Alerts, TemperatureAtTheTripPointFiresWithItsStartTimeAndClearsBelowHysteresis) {
+  Alerts a(AlertLimits{});
+  BoardInfo b = alert_board();
+  Sample s = quiet_sample(kT0);
+  s.temp_c[0] = 80.8f;
+  a.update(s, b);
+  EXPECT_EQ(alert(s, AlertId::kTemperature).state, AlertState::kFiring);
+  EXPECT_EQ(alert(s, AlertId::kTemperature).since_ms, kT0);
+  s = quiet_sample(kT0 + 1000);
+  s.temp_c[0] = 78.5f;  // below the limit but within 2 °C: still firing, same start
+  a.update(s, b);
+  EXPECT_EQ(alert(s, AlertId::kTemperature).state, AlertState::kFiring);
+  EXPECT_EQ(alert(s, AlertId::kTemperature).since_ms, kT0);
+  std::string o;
+  encode_sample(s, b, o);
+  J j = parse_json(o);
+  EXPECT_EQ(j["alerts"][0]["state"].s, "firing");
+  EXPECT_EQ(j["alerts"][0]["since"].n, double(kT0));
+  EXPECT_EQ(j["alerts"][0]["limit"].n, 80.0);
+  EXPECT_EQ(j["alerts"][0]["what"].s, "cpu-thermal");
+  s = quiet_sample(kT0 + 2000);
+  s.temp_c[0] = 77.9f;
+  a.update(s, b);
+  EXPECT_EQ(alert(s, AlertId::kTemperature).state, AlertState::kOk);
+}
+
+TEST(Alerts, SetTemperatureOverridesTheTripPoint) {
+  AlertLimits l;
+  l.temp_c = 60;
+  Alerts a(l);
+  Sample s = quiet_sample(kT0);
+  s.temp_c[0] = 65.0f;
+  a.update(s, alert_board());
+  EXPECT_EQ(alert(s, AlertId::kTemperature).state, AlertState::kFiring);
+  EXPECT_EQ(alert(s, AlertId::kTemperature).limit, 60.0f);
+}
+
+TEST(Alerts, NoInputIsAbsentNotOk) {
+  Alerts a(AlertLimits{});
+  BoardInfo b = alert_board();
+  b.temp_warn_c = kAbsent;  // no trip point and no set value
+  Sample s = quiet_sample(kT0);
+  s.throttle = Throttle{};  // not a Pi
+  s.mem_valid = false;
+  s.load[0] = kAbsent;
+  s.fs_flags[0] = 0;
+  a.update(s, b);
+  for (std::size_t i = 0; i < kAlertCount; ++i) EXPECT_EQ(s.alerts[i].state, AlertState::kAbsent) << i;
+  std::string o;
+  encode_sample(s, b, o);
+  EXPECT_NE(o.find("{\"name\":\"power\",\"state\":null,\"since\":null,\"value\":null,\"limit\":null,\"what\":null}"),
+            std::string::npos) << o;
+}
+
+TEST(Alerts, UnderVoltageOrThrottledNowFiresPastEventsDoNot) {
+  Alerts a(AlertLimits{});
+  Sample s = quiet_sample(kT0);
+  s.throttle = decode_throttled(0x50005);
+  a.update(s, alert_board());
+  EXPECT_EQ(alert(s, AlertId::kPower).state, AlertState::kFiring);
+  s = quiet_sample(kT0 + 1000);
+  s.throttle = decode_throttled(0x50000);
+  a.update(s, alert_board());
+  EXPECT_EQ(alert(s, AlertId::kPower).state, AlertState::kOk);
+  AlertLimits off;
+  off.power = false;
+  Alerts b(off);
+  s.throttle = decode_throttled(0x5);
+  b.update(s, alert_board());
+  EXPECT_EQ(alert(s, AlertId::kPower).state, AlertState::kAbsent) << "turned off";
+}
+
+TEST(Alerts, FilesystemOverNinetyPercentAsDfCountsIt) {
+  Alerts a(AlertLimits{});
+  Sample s = quiet_sample(kT0);
+  s.fs_used[0] = 910;
+  s.fs_avail[0] = 90;  // 91 % of used + avail
+  a.update(s, alert_board());
+  EXPECT_EQ(alert(s, AlertId::kFilesystem).state, AlertState::kFiring);
+  EXPECT_NEAR(alert(s, AlertId::kFilesystem).value, 91.0f, 1e-4);
+  std::string o;
+  encode_sample(s, alert_board(), o);
+  EXPECT_NE(o.find("\"name\":\"filesystem\",\"state\":\"firing\""), std::string::npos) << o;
+  EXPECT_NE(o.find("\"what\":\"/\""), std::string::npos) << o;
+  AlertLimits off;
+  off.fs_pct = 0;
+  Alerts b(off);
+  b.update(s, alert_board());
+  EXPECT_EQ(alert(s, AlertId::kFilesystem).state, AlertState::kAbsent);
+}
+
+TEST(Alerts, MemoryAvailableUnderTenPercent) {
+  Alerts a(AlertLimits{});
+  Sample s = quiet_sample(kT0);
+  s.mem_avail = 95;
+  a.update(s, alert_board());
+  EXPECT_EQ(alert(s, AlertId::kMemory).state, AlertState::kFiring);
+  s = quiet_sample(kT0 + 1000);
+  s.mem_avail = 105;  // 10.5 %: within the 1-point hysteresis
+  a.update(s, alert_board());
+  EXPECT_EQ(alert(s, AlertId::kMemory).state, AlertState::kFiring);
+  s.mem_avail = 120;
+  a.update(s, alert_board());
+  EXPECT_EQ(alert(s, AlertId::kMemory).state, AlertState::kOk);
+}
+
+TEST(Alerts, LoadOverTheCoresMustLastLoadSeconds) {
+  AlertLimits l;
+  l.load_s = 60;
+  Alerts a(l);
+  Sample s{};
+  for (int i = 0; i <= 60; ++i) {
+    s = quiet_sample(kT0 + i * 1000);
+    s.load[0] = 4.5f;
+    a.update(s, alert_board());
+    if (i < 60) {
+      ASSERT_EQ(alert(s, AlertId::kLoad).state, AlertState::kOk) << "after " << i << " s";
+    }
+  }
+  EXPECT_EQ(alert(s, AlertId::kLoad).state, AlertState::kFiring);
+  EXPECT_EQ(alert(s, AlertId::kLoad).since_ms, kT0 + 60000);
+  s = quiet_sample(kT0 + 61000);
+  s.load[0] = 3.9f;
+  a.update(s, alert_board());
+  EXPECT_EQ(alert(s, AlertId::kLoad).state, AlertState::kOk);
+  s = quiet_sample(kT0 + 62000);
+  s.load[0] = 4.5f;
+  a.update(s, alert_board());
+  EXPECT_EQ(alert(s, AlertId::kLoad).state, AlertState::kOk) << "the wait starts again";
+}
+
+TEST(Alerts, Pi4FixtureHotZoneFires) {
+  Rig r("pi4");
+  Alerts a(AlertLimits{});
+  Sample s = r.tick();
+  a.update(s, r.s.board());
+  EXPECT_EQ(alert(s, AlertId::kTemperature).state, AlertState::kOk);
+  EXPECT_EQ(alert(s, AlertId::kPower).state, AlertState::kOk);
+  r.tree.swap_in("sys/class/thermal/thermal_zone0/temp", ".hot");
+  r.tree.swap_in(kThrottled, ".undervoltage");
+  s = r.tick();
+  a.update(s, r.s.board());
+  EXPECT_EQ(alert(s, AlertId::kTemperature).state, AlertState::kFiring);
+  EXPECT_EQ(alert(s, AlertId::kTemperature).limit, 80.0f) << "the Pi firmware's soft limit";
+  EXPECT_EQ(alert(s, AlertId::kPower).state, AlertState::kFiring);
+  EXPECT_EQ(alert(s, AlertId::kMemory).state, AlertState::kOk);
+}
+
+// ---------------------------------------------------------------- processes
+TEST(ParseProc, StatWithSpacesAndParenthesesInTheName) {
+  ProcStat ps;
+  ASSERT_TRUE(parse_proc_stat(slurp(fs::path(SBCMON_TEST_FIXTURES) / "pi4/2001/stat"), ps));
+  EXPECT_STREQ(ps.comm, "(my app) v2");
+  EXPECT_EQ(ps.state, 'S');
+  EXPECT_EQ(ps.utime, 300u);
+  EXPECT_EQ(ps.stime, 200u);
+  EXPECT_EQ(ps.starttime, 12000u);
+  ASSERT_TRUE(parse_proc_stat(slurp(fs::path(SBCMON_TEST_FIXTURES) / "pi4/1234/stat"), ps));
+  EXPECT_EQ(ps.state, 'Z');
+}
+
+TEST(ParseProc, DamagedInputIsRefused) {
+  ProcStat ps;
+  const std::string good = slurp(fs::path(SBCMON_TEST_FIXTURES) / "pi4/812/stat");
+  EXPECT_FALSE(parse_proc_stat("", ps));
+  EXPECT_FALSE(parse_proc_stat("812 python3 R 1 2 3", ps)) << "no parentheses";
+  EXPECT_FALSE(parse_proc_stat(good.substr(0, good.find(" 4512")), ps)) << "truncated before starttime";
+  EXPECT_FALSE(parse_proc_stat("812 (x) RR 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20", ps));
+  EXPECT_FALSE(parse_proc_stat("812 (x) R 1 2 3 4 5 6 7 8 9 10 x 12 13 14 15 16 17 18 19 20", ps));
+  EXPECT_FALSE(parse_proc_stat(") 812 (", ps));
+  std::uint64_t pages = 7;
+  EXPECT_FALSE(parse_statm_rss("", pages));
+  EXPECT_FALSE(parse_statm_rss("52000", pages));
+  EXPECT_FALSE(parse_statm_rss("52000 -1", pages));
+  EXPECT_EQ(pages, 7u) << "untouched on failure";
+  EXPECT_TRUE(parse_statm_rss("52000 25600 1200", pages));
+  EXPECT_EQ(pages, 25600u);
+  std::uint32_t uid = 5;
+  EXPECT_FALSE(parse_status_uid("Name:\tx\nGid:\t0\n", uid));
+  EXPECT_FALSE(parse_status_uid("Uid:\t\n", uid));
+  EXPECT_FALSE(parse_status_uid("Uid:\t99999999999\t0\n", uid));
+  EXPECT_EQ(uid, 5u);
+  EXPECT_TRUE(parse_status_uid("Name:\tx\nUid:\t1000\t1000\t1000\t1000\n", uid));
+  EXPECT_EQ(uid, 1000u);
+}
+
+struct ProcRig {
+  explicit ProcRig(const char* board) : tree(board), scanner(tree.proc().string(), 100, 4096) {}
+  ProcTop& scan() {
+    EXPECT_TRUE(scanner.scan(top, kT0 + n * 1000, (n + 1) * kSec));
+    ++n;
+    return top;
+  }
+  Tree tree;
+  ProcScanner scanner;
+  ProcTop top;
+  std::int64_t n = 0;
+};
+
+TEST(Processes, FirstScanRanksByMemoryAndHasNoCpuFigure) {
+  ProcRig r("pi4");
+  const ProcTop& t = r.scan();
+  EXPECT_EQ(t.seen, 5u) << "numeric entries only";
+  EXPECT_EQ(t.untracked, 0u);
+  EXPECT_EQ(t.ncpu, 0u) << "no previous reading: absent, never 0 %";
+  ASSERT_EQ(t.nrss, 5u);
+  EXPECT_EQ(t.by_rss[0].pid, 812);
+  EXPECT_STREQ(t.by_rss[0].name, "python3");
+  EXPECT_EQ(t.by_rss[0].rss, 25600u * 4096);
+  EXPECT_STREQ(t.by_rss[0].user, "pi");
+  EXPECT_EQ(t.by_rss[1].pid, 2001);
+  EXPECT_STREQ(t.by_rss[1].user, "www-data");
+  EXPECT_EQ(t.by_rss[2].pid, 1);
+  EXPECT_STREQ(t.by_rss[2].user, "root");
+  EXPECT_EQ(t.by_rss[4].pid, 1234);
+  EXPECT_EQ(t.by_rss[4].state, 'Z');
+  EXPECT_EQ(t.by_rss[4].rss, 0u);
+}
+
+TEST(Processes, CpuOverTheIntervalAndOneThatExitedIsGone) {
+  ProcRig r("pi4");
+  r.scan();
+  for (const char* pid : {"1", "812", "1234", "2001"}) r.tree.swap_in(std::string(pid) + "/stat", ".t1");
+  fs::remove_all(r.tree / "3003");  // apt-check exited between the two scans
+  const ProcTop& t = r.scan();
+  EXPECT_EQ(t.seen, 4u);
+  ASSERT_EQ(t.ncpu, 4u);
+  EXPECT_EQ(t.by_cpu[0].pid, 812);
+  EXPECT_NEAR(t.by_cpu[0].cpu_pct, 90.0f, 1e-4);  // 90 ticks of 100 in 1 s
+  EXPECT_EQ(t.by_cpu[1].pid, 2001);
+  EXPECT_NEAR(t.by_cpu[1].cpu_pct, 3.0f, 1e-4);
+  EXPECT_EQ(t.by_cpu[2].pid, 1);
+  EXPECT_NEAR(t.by_cpu[2].cpu_pct, 1.0f, 1e-4);
+  EXPECT_EQ(t.by_cpu[3].pid, 1234);
+  EXPECT_NEAR(t.by_cpu[3].cpu_pct, 0.0f, 1e-6);
+  for (std::size_t i = 0; i < t.nrss; ++i) EXPECT_NE(t.by_rss[i].pid, 3003);
+  std::string o;
+  encode_processes(t, o);
+  J j = parse_json(o);
+  EXPECT_EQ(j["cpu"][0]["name"].s, "python3");
+  EXPECT_EQ(j["cpu"][0]["cpu"].n, 90.0);
+  EXPECT_EQ(j["cpu"][0]["user"].s, "pi");
+  EXPECT_EQ(j["cpu"][1]["name"].s, "(my app) v2");
+  EXPECT_EQ(j["cpu"][3]["state"].s, "Z");
+  EXPECT_EQ(j["seen"].n, 4);
+}
+
+TEST(Processes, ReusedPidIsANewProcess) {
+  ProcRig r("pi4");
+  r.scan();
+  std::string st = slurp(r.tree / "812/stat.t1");
+  st.replace(st.find(" 4512 "), 6, " 9999 ");
+  put(r.tree / "812/stat", st);
+  const ProcTop& t = r.scan();
+  for (std::size_t i = 0; i < t.ncpu; ++i) EXPECT_NE(t.by_cpu[i].pid, 812) << "no CPU figure across two processes";
+}
+
+TEST(Processes, DamagedFilesLeaveThatProcessOutOrItsFigureAbsent) {
+  ProcRig r("pi4");
+  put(r.tree / "812/stat", "812 (python3");           // truncated: the process is not listed
+  fs::remove(r.tree / "2001/statm");                  // gone between reads: rss 0 of a listed process
+  put(r.tree / "1/status", "garbage");                // no Uid line: user absent
+  const ProcTop& t = r.scan();
+  EXPECT_EQ(t.nrss, 4u);
+  for (std::size_t i = 0; i < t.nrss; ++i) {
+    EXPECT_NE(t.by_rss[i].pid, 812);
+    if (t.by_rss[i].pid == 1) {
+      std::string o;
+      ProcTop one;
+      one.nrss = 1;
+      one.by_rss[0] = t.by_rss[i];
+      encode_processes(one, o);
+      EXPECT_NE(o.find("\"uid\":null,\"user\":null"), std::string::npos) << o;
+    }
+  }
+}
+
+TEST(Processes, ProcessesBeyondTheTableAreCountedNotShown) {
+  Tree t("bbb");
+  const std::string stat = slurp(t / "455/stat");
+  for (std::size_t i = 0; i < kMaxProcs + 5; ++i) {
+    const std::string pid = std::to_string(10000 + i);
+    fs::create_directory(t / pid);
+    put(t / (pid + "/stat"), pid + stat.substr(stat.find(' ')));
+  }
+  ProcScanner sc(t.proc().string(), 100, 4096);
+  ProcTop top;
+  ASSERT_TRUE(sc.scan(top, kT0, kSec));
+  EXPECT_EQ(top.seen, kMaxProcs + 5 + 3);
+  EXPECT_EQ(top.untracked, 8u);
+  EXPECT_EQ(top.nrss, kTopProcs);
+}
+
+TEST(Processes, MissingProcRootFails) {
+  ProcScanner sc("/nonexistent/sbcmon-proc", 100, 4096);
+  ProcTop top;
+  EXPECT_FALSE(sc.scan(top, kT0, kSec));
+  EXPECT_EQ(top.nrss, 0u);
+}
+
+TEST(NoAllocation, HundredProcessScansOnTheFixture) {
+  ProcRig r("pi4");
+  r.scan();
+  std::string out;
+  out.reserve(16 * 1024);
+  g_allocs = 0;
+  g_counting = true;
+  for (int i = 0; i < 100; ++i) {
+    r.scan();
+    out.clear();
+    encode_processes(r.top, out);
+  }
+  g_counting = false;
+  EXPECT_EQ(g_allocs.load(), 0);
 }
 
 }  // namespace

@@ -23,6 +23,13 @@ export class Store {
     this.load1 = [];
     this.rx = [];
     this.tx = [];
+    this.ifaces = [];    // per interface (board order): nrx[k], ntx[k]
+    this.nrx = [];
+    this.ntx = [];
+    this.disks = [];     // per whole disk (board order): drd[k], dwr[k]
+    this.drd = [];
+    this.dwr = [];
+    this.grow(board);
     this.lastT = null;   // wall ms of the newest real sample (gap rows excluded)
     this.latest = null;  // the newest `sample` event as received
   }
@@ -37,6 +44,22 @@ export class Store {
 
   get length() { return this.ts.length; }
 
+  /** Adds columns (null so far) for interfaces and disks a newer `board` names;
+   *  returns true when any was added. Slots are never reassigned by the server. */
+  grow(board) {
+    let grew = false;
+    const add = (names, have, cols) => {
+      for (let k = have.length; k < names.length; k++) {
+        have.push(String(names[k]));
+        for (const c of cols) c.push(this.ts.map(() => null));
+        grew = true;
+      }
+    };
+    add(board.net_ifaces || [], this.ifaces, [this.nrx, this.ntx]);
+    add(board.disks || [], this.disks, [this.drd, this.dwr]);
+    return grew;
+  }
+
   /** Appends one live `sample` event; returns false when it is not newer. */
   addSample(s) {
     const temps = this.zones.map((name, z) => {
@@ -46,7 +69,15 @@ export class Store {
     });
     let rx = 0, tx = 0, anyNet = false;
     for (const n of s.net || []) { rx += n.rx || 0; tx += n.tx || 0; anyNet = true; }
+    const byName = (list, names, key) => names.map((name) => {
+      const hit = (list || []).find((x) => x[key] === name);
+      return hit || null;
+    });
+    const nets = byName(s.net, this.ifaces, 'if');
+    const disks = byName(s.disks, this.disks, 'dev');
     const ok = this.push({
+      nrx: nets.map((n) => (n ? num(n.rx) : null)), ntx: nets.map((n) => (n ? num(n.tx) : null)),
+      drd: disks.map((d) => (d ? num(d.rd) : null)), dwr: disks.map((d) => (d ? num(d.wr) : null)),
       t: s.t, seq: s.seq, total: num(s.total),
       cpu: s.cpu || [], freq: s.freq_mhz || [],
       mem: s.mem ? num(s.mem.used) : null, swap: s.swap ? num(s.swap.used) : null,
@@ -70,6 +101,10 @@ export class Store {
         mem: num(at(h.mem_used, i)), swap: num(at(h.swap_used, i)),
         temp: (h.temp || []).map((c) => num(at(c, i))),
         load1: num(at(h.load1, i)), rx: num(at(h.net_rx, i)), tx: num(at(h.net_tx, i)),
+        nrx: this.ifaces.map((_, k) => num(at((h.net_if_rx || [])[k], i))),
+        ntx: this.ifaces.map((_, k) => num(at((h.net_if_tx || [])[k], i))),
+        drd: this.disks.map((_, k) => num(at((h.disk_rd || [])[k], i))),
+        dwr: this.disks.map((_, k) => num(at((h.disk_wr || [])[k], i))),
       };
       if (this.push(row)) added++;
     }
@@ -81,7 +116,7 @@ export class Store {
     if (this.lastT !== null && r.t - this.lastT > kGapPeriods * this.period) {
       this.row(this.lastT + this.period, null, () => null);  // breaks the line
     }
-    this.row(r.t, r, (col, i) => (col === 'cpu' ? r.cpu[i] : col === 'freq' ? r.freq[i] : r.temp[i]));
+    this.row(r.t, r, (col, i) => (r[col] ? r[col][i] : null));
     this.lastT = r.t;
     const over = this.ts.length - this.capacity;
     if (over > 0) this.trim(over);
@@ -100,11 +135,12 @@ export class Store {
     this.cpu.forEach((c, i) => c.push(num(per('cpu', i))));
     this.freq.forEach((c, i) => c.push(num(per('freq', i))));
     this.temp.forEach((c, i) => c.push(num(per('temp', i))));
+    for (const key of ['nrx', 'ntx', 'drd', 'dwr']) this[key].forEach((c, i) => c.push(num(per(key, i))));
   }
 
   trim(n) {
     for (const c of [this.ts, this.seq, this.total, this.mem, this.swap, this.load1, this.rx, this.tx,
-      ...this.cpu, ...this.freq, ...this.temp]) c.splice(0, n);
+      ...this.cpu, ...this.freq, ...this.temp, ...this.nrx, ...this.ntx, ...this.drd, ...this.dwr]) c.splice(0, n);
   }
 }
 
