@@ -159,7 +159,13 @@ void Monitor::tick() {
     scan_processes();
     json_.clear();
     sampler::encode_processes(*top_, json_);
-    for (const socketio::SocketId& s : proc_subs_) sio.emit(s, "processes", json_);
+    // An emit to a client over its queue cap closes that session at once, and its
+    // on_disconnect erases it from proc_subs_: step by index, not by iterator.
+    for (std::size_t i = 0; i < proc_subs_.size();) {
+      const socketio::SocketId s = proc_subs_[i];
+      sio.emit(s, "processes", json_);
+      if (i < proc_subs_.size() && proc_subs_[i] == s) ++i;
+    }
   }
   ++seed_count_;
   if (sio.connected(seed_nsp_) > 0) {

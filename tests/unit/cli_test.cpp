@@ -169,6 +169,19 @@ TEST(CliConfigFile, ErrorsNameTheFileAndLine) {
   std::remove(bad.c_str());
 }
 
+TEST(CliConfigFile, AlertKeysAsTheShippedSbcmonConfSpellsThem) {
+  const std::string path = write_temp("alert_temp = 75\nalert_power = off\nalert_fs = 95\nalert_mem = 0\nalert_load = 120\n");
+  Options o = sbcmon::app::default_options();
+  std::string error;
+  ASSERT_TRUE(sbcmon::app::load_config_file(path, o, error)) << error;
+  unlink(path.c_str());
+  EXPECT_EQ(o.alert_temp_c, 75);
+  EXPECT_FALSE(o.alert_power);
+  EXPECT_EQ(o.alert_fs_pct, 95);
+  EXPECT_EQ(o.alert_mem_pct, 0);
+  EXPECT_EQ(o.alert_load_s, 120u);
+}
+
 }  // namespace
 
 namespace {
