@@ -5,7 +5,7 @@
 #include <string>
 
 #include "sampler/json.h"
-#include "sampler/ring.h"
+#include "util/ring.h"
 #include "sampler/sampler.h"
 
 namespace {

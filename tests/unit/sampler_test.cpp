@@ -20,7 +20,7 @@
 
 #include "sampler/json.h"
 #include "sampler/parse.h"
-#include "sampler/ring.h"
+#include "util/ring.h"
 #include "sampler/sampler.h"
 
 // ---- allocation counting: every global operator new in this binary goes through here ----
