@@ -127,7 +127,20 @@ struct Head {
   const char* encoding = nullptr;      // Content-Encoding
   bool preflight = false;              // CORS preflight answer
   bool upgrade_refusal = false;        // answering a websocket handshake
+  bool close = false;                  // the server hangs up after this response
 };
+
+// True when the Connection header lists `token` (case-insensitive).
+bool connection_has(lws* wsi, std::string_view token) {
+  char buf[64];
+  const std::string_view conn = header(wsi, WSI_TOKEN_CONNECTION, buf, sizeof(buf));
+  for (std::size_t i = 0; i + token.size() <= conn.size(); ++i) {
+    bool eq = true;
+    for (std::size_t j = 0; j < token.size() && eq; ++j) eq = (conn[i + j] | 0x20) == token[j];
+    if (eq) return true;
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -165,6 +178,9 @@ struct Server::Impl final : eio::Port {
   std::string tx;        // scratch for one outgoing frame or HTTP body, LWS_PRE in front
   std::string body;      // scratch for a polling payload
   std::string inflated;  // scratch for a page asked for without gzip
+  // Set before answering a request whose body is left unread: the next
+  // response announces Connection: close and the connection is dropped.
+  bool hang_up_after = false;
 
   // ---- which connection carries what ------------------------------------------
   Link& link_of(SessionHandle h) {
@@ -239,8 +255,13 @@ struct Server::Impl final : eio::Port {
                                        static_cast<int>(std::strlen(value)), p, end);
   }
 
-  // The one writer of response headers. Returns non-zero when they do not fit.
-  int write_head(lws* wsi, const Head& h, unsigned char** p, unsigned char* end) const {
+  // The one writer of response headers, from `start` up to `*p`. Returns
+  // non-zero when they do not fit. `closing` comes back true when the
+  // connection ends after this response (announced with Connection: close):
+  // asked by `h`, by the client, or HTTP/1.0 without keep-alive.
+  int write_head(lws* wsi, const Head& h, unsigned char* start, unsigned char** p,
+                 unsigned char* end, bool& closing) const {
+    closing = true;
     if (h.upgrade_refusal) {
       const std::string len = std::to_string(h.length);
       if (lws_add_http_header_status(wsi, h.status, p, end) != 0 ||
@@ -249,8 +270,19 @@ struct Server::Impl final : eio::Port {
           add_header(wsi, "connection:", "close", p, end) != 0) {
         return -1;
       }
-    } else if (lws_add_http_common_headers(wsi, h.status, h.content_type, h.length, p, end) != 0) {
-      return -1;
+    } else {
+      if (lws_add_http_common_headers(wsi, h.status, h.content_type, h.length, p, end) != 0) return -1;
+      // lws answers in the request's version; HTTP/1.0 keeps the connection
+      // only when asked. Say whether it stays: a keep-alive client must never
+      // reuse a socket the server is about to close.
+      const bool http10 = *p - start >= 8 && std::memcmp(start, "HTTP/1.0", 8) == 0;
+      const bool keep_alive = connection_has(wsi, "keep-alive");
+      closing = h.close || connection_has(wsi, "close") || (http10 && !keep_alive);
+      if (closing) {
+        if (add_header(wsi, "connection:", "close", p, end) != 0) return -1;
+      } else if (http10 && add_header(wsi, "connection:", "keep-alive", p, end) != 0) {
+        return -1;
+      }
     }
     if (add_header(wsi, "x-content-type-options:", "nosniff", p, end) != 0 ||
         add_header(wsi, "referrer-policy:", "no-referrer", p, end) != 0 ||
@@ -290,12 +322,16 @@ struct Server::Impl final : eio::Port {
   }
 
   // Writes a complete response; returns what the lws callback should return.
-  int respond(lws* wsi, const Head& h, std::string_view content, bool head_only = false) {
+  int respond(lws* wsi, const Head& head, std::string_view content, bool head_only = false) {
     unsigned char hdr[LWS_PRE + 2048];
     unsigned char* start = hdr + LWS_PRE;
     unsigned char* p = start;
     unsigned char* end = hdr + sizeof(hdr) - 1;
-    if (write_head(wsi, h, &p, end) != 0) return -1;
+    Head h = head;
+    h.close = h.close || hang_up_after;
+    hang_up_after = false;
+    bool closing = true;
+    if (write_head(wsi, h, start, &p, end, closing) != 0) return -1;
     if (lws_finalize_write_http_header(wsi, start, &p, end) != 0) return -1;
     if (!head_only && !content.empty()) {
       tx.assign(LWS_PRE, '\0');
@@ -303,6 +339,7 @@ struct Server::Impl final : eio::Port {
       auto* data = reinterpret_cast<unsigned char*>(tx.data()) + LWS_PRE;
       if (lws_write(wsi, data, content.size(), LWS_WRITE_HTTP_FINAL) < 0) return -1;
     }
+    if (closing) return -1;
     return lws_http_transaction_completed(wsi) != 0 ? -1 : 0;
   }
 
@@ -335,7 +372,10 @@ struct Server::Impl final : eio::Port {
     h.content_type = "application/json";
     h.length = content.size();
     h.upgrade_refusal = true;
-    if (write_head(wsi, h, &p, end) != 0 || lws_finalize_http_header(wsi, &p, end) != 0) return -1;
+    bool closing = true;
+    if (write_head(wsi, h, start, &p, end, closing) != 0 || lws_finalize_http_header(wsi, &p, end) != 0) {
+      return -1;
+    }
     const auto n = std::min<std::size_t>(content.size(), static_cast<std::size_t>(end - p));
     std::memcpy(p, content.data(), n);
     p += n;
@@ -396,6 +436,10 @@ struct Server::Impl final : eio::Port {
   int engine_http(lws* wsi, Conn* c, Endpoint endpoint, Method method) {
     char qbuf[512];
     const eio::Verdict v = verify(wsi, endpoint, method, false, qbuf, sizeof(qbuf));
+    // Answered before its body was read, a request with a body cannot be
+    // followed by another on the same connection.
+    hang_up_after = method != Method::kGet && method != Method::kHead && method != Method::kOptions &&
+                    (v.kind != eio::Verdict::Kind::kSession || method != Method::kPost);
     switch (v.kind) {
       case eio::Verdict::Kind::kError:
         return respond_error(wsi, v.error);
@@ -435,10 +479,11 @@ struct Server::Impl final : eio::Port {
     const unsigned long long declared = len.empty() ? 0 : std::strtoull(lbuf, nullptr, 10);
     switch (engine->post_begin(h, declared)) {
       case eio::PostStart::kRefuse:
+        hang_up_after = true;
         return respond_error(wsi, eio::ErrorCode::kBadRequest);
       case eio::PostStart::kTooLarge:
-        respond_too_large(wsi);
-        return -1;  // not worth reading: hang up
+        hang_up_after = true;  // not worth reading: hang up
+        return respond_too_large(wsi);
       case eio::PostStart::kDrain:
         // Read and drop a moderately oversized body before answering, so the
         // client is not cut off mid-upload (EPIPE) and sees the 413.
@@ -477,8 +522,8 @@ struct Server::Impl final : eio::Port {
     if (engine->post_body(c->session, std::string_view(in, len))) return 0;
     unlink(wsi, c, Channel::kPost);
     c->role = Role::kNone;
-    respond_too_large(wsi);
-    return -1;
+    hang_up_after = true;  // the rest of the body is not read
+    return respond_too_large(wsi);
   }
 
   int on_post_complete(lws* wsi, Conn* c) {
