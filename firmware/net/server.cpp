@@ -240,6 +240,16 @@ struct Server::Impl final : eio::Port {
     lws_sul_schedule(ctx, 0, &engine_timer.sul, &Impl::on_engine_timer, wait);
   }
 
+  // Fires what fell due before handling an event, so a deadline is exact even
+  // when the timer callback comes after the request that races it.
+  void catch_up() {
+    if (!engine || engine_armed_ms == eio::kNever) return;
+    const std::uint64_t now = monotonic_ms();
+    if (now < engine_armed_ms) return;
+    engine->tick(now);
+    arm();
+  }
+
   static void on_engine_timer(lws_sorted_usec_list_t* sul) {
     Impl* self = reinterpret_cast<Timer*>(sul)->self;
     self->engine_armed_ms = eio::kNever;
@@ -476,7 +486,13 @@ struct Server::Impl final : eio::Port {
     }
     char lbuf[24];
     const std::string_view len = header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, lbuf, sizeof(lbuf));
-    const unsigned long long declared = len.empty() ? 0 : std::strtoull(lbuf, nullptr, 10);
+    if (len.empty()) {
+      // A body without Content-Length (chunked) is never delivered by lws:
+      // say so at once rather than leave the client waiting.
+      hang_up_after = true;
+      return respond(wsi, HTTP_STATUS_LENGTH_REQUIRED, "text/plain", "Length Required");
+    }
+    const unsigned long long declared = std::strtoull(lbuf, nullptr, 10);
     switch (engine->post_begin(h, declared)) {
       case eio::PostStart::kRefuse:
         hang_up_after = true;
@@ -740,6 +756,7 @@ struct Server::Impl final : eio::Port {
         *c = Conn{};
         const Method method = method_of(wsi);
         if (const std::optional<Endpoint> endpoint = self->endpoint_of(path)) {
+          self->catch_up();
           return self->engine_http(wsi, c, *endpoint, method);
         }
         return self->serve_static(wsi, path, method);
@@ -748,6 +765,7 @@ struct Server::Impl final : eio::Port {
         if (c->role != Role::kPollPost) return 0;
         return self->on_post_body(wsi, c, static_cast<const char*>(in), len);
       case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        self->catch_up();
         if (c->role != Role::kPollPost && c->role != Role::kDrain) {
           return self->respond(wsi, HTTP_STATUS_NOT_FOUND, "text/plain", "Not Found");
         }
@@ -774,11 +792,14 @@ struct Server::Impl final : eio::Port {
         self->on_closed(wsi, c, c->role == Role::kPollGet ? Channel::kPoll : Channel::kPost);
         return 0;
       case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+        self->catch_up();
         if (std::strcmp(static_cast<const char*>(in), "websocket") != 0) return -1;
         return self->confirm_upgrade(wsi);
       case LWS_CALLBACK_ESTABLISHED:
+        self->catch_up();
         return self->on_ws_established(wsi, c);
       case LWS_CALLBACK_RECEIVE:
+        self->catch_up();
         return self->on_ws_receive(wsi, c, static_cast<const char*>(in), len);
       case LWS_CALLBACK_SERVER_WRITEABLE:
         return self->on_ws_writeable(wsi, c);
