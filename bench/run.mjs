@@ -26,9 +26,10 @@ const SERVERS = [
     // The product build (64 sessions) while the clients fit, the 1100-session bench copy beyond.
     cmd: (port, periodMs, n) => (n <= 64
       ? [args.sbcmon64, '--port', String(port), '--bind', '127.0.0.1', '--interval', `${periodMs}ms`,
-        '--handshakes-per-s', '0', '--max-sessions', '64']
+        '--handshakes-per-s', '0', '--max-sessions', '64', '--sessions-per-addr', '0']
       : [args.sbcmon, '--port', String(port), '--bind', '127.0.0.1', '--interval', `${periodMs}ms`,
-        '--handshakes-per-s', '0', '--max-sessions', '1100']) },
+        '--handshakes-per-s', '0', '--max-sessions', '1100', '--sessions-per-addr', '0',
+        '--max-connections', '4096']) },
   { key: 'flask', name: 'Flask-SocketIO (tutorial)', nsp: '/test', event: 'server_response', minPeriodMs: 10,
     cmd: (port, periodMs) => ['/usr/bin/python3', here('./flask/app.py'), String(port), String(periodMs / 1000)] },
   { key: 'node', name: 'Node socket.io', nsp: '/test', event: 'server_response', minPeriodMs: 10,
