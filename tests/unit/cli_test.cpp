@@ -146,8 +146,10 @@ TEST(CliConfigFile, ErrorsNameTheFileAndLine) {
 namespace {
 
 TEST(CliConfigFile, ADirectoryIsAnErrorNotDefaults) {
-  char dir[] = "/tmp/sbcmon-cli-dir-XXXXXX";
-  ASSERT_NE(mkdtemp(dir), nullptr);
+  const char* base = std::getenv("TMPDIR");
+  std::string tmpl = std::string(base != nullptr && *base != '\0' ? base : P_tmpdir) + "/sbcmon-cli-dir-XXXXXX";
+  char* dir = mkdtemp(tmpl.data());
+  ASSERT_NE(dir, nullptr);
   Options o = sbcmon::app::default_options();
   std::string error;
   EXPECT_FALSE(sbcmon::app::load_config_file(dir, o, error));
