@@ -16,6 +16,7 @@
 #include "assets/assets.h"
 #include "config/config.h"
 #include "net/server.h"
+#include "net/system.h"
 #include "tls/selfsigned.h"
 #if __has_include("app/monitor.h")
 #include "app/monitor.h"
@@ -206,7 +207,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   // The port is bound: root is no longer needed for anything.
-  if (!net::Server::drop_privileges(opts.user, error)) {
+  if (!net::drop_privileges(opts.user, error)) {
     std::fprintf(stderr, "sbcmon: %s\n", error.c_str());
     return 1;
   }

@@ -14,7 +14,7 @@
 #include "net/server.h"
 #include "sampler/alerts.h"
 #include "sampler/procs.h"
-#include "sampler/ring.h"
+#include "util/ring.h"
 #include "sampler/sample.h"
 #include "sampler/sampler.h"
 
@@ -22,7 +22,7 @@ namespace sbcmon::app {
 
 class Monitor {
  public:
-  using History = sampler::Ring<sampler::Sample, config::kHistoryLen>;
+  using History = util::Ring<sampler::Sample, config::kHistoryLen>;
 
   // Opens the /proc and /sys files under the roots given in `opts`; no I/O to the network.
   Monitor(net::Server& server, const Options& opts);

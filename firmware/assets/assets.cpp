@@ -28,10 +28,4 @@ bool inflate(const Asset& asset, std::string& out) {
   return ok;
 }
 
-std::size_t total_gz_size() {
-  std::size_t total = 0;
-  for (std::size_t i = 0; i < kAssetCount; ++i) total += kAssets[i].gz_size;
-  return total;
-}
-
 }  // namespace sbcmon::assets

@@ -27,7 +27,4 @@ const Asset* find(std::string_view path);
 // Returns false (out unspecified) if the embedded data is corrupt.
 bool inflate(const Asset& asset, std::string& out);
 
-// Total gzipped bytes of every asset (reported by --version).
-std::size_t total_gz_size();
-
 }  // namespace sbcmon::assets

@@ -160,6 +160,21 @@ void append_payload_packet(std::string& out, Protocol proto, PacketType type, bo
   }
 }
 
+void append_binary_payload_packet(std::string& out, PacketType type, bool binary,
+                                  std::string_view data) {
+  // <0|1><length as digit bytes 0-9>0xFF<packet>; the length counts the packet's bytes.
+  const std::size_t size = 1 + data.size();
+  out.push_back(binary ? '\x01' : '\x00');
+  for (char d : std::to_string(size)) out.push_back(static_cast<char>(d - '0'));
+  out.push_back('\xff');
+  if (binary) {
+    out.push_back(static_cast<char>(type));
+  } else {
+    out.push_back(digit_of(type));
+  }
+  out.append(data);
+}
+
 std::string open_json(std::string_view sid, bool upgrades_websocket, std::uint32_t ping_interval_ms,
                       std::uint32_t ping_timeout_ms, std::size_t max_payload) {
   std::string out = "{\"sid\":\"";

@@ -51,6 +51,13 @@ bool for_each_payload_packet(std::string_view body, Protocol proto, std::string&
 void append_payload_packet(std::string& out, Protocol proto, PacketType type, bool binary,
                            std::string_view data, bool first);
 
+// Appends one packet in the v3 XHR2 binary payload form (used when a v3 client
+// did not ask for b64=1 and the payload carries binary): a string packet as
+// 0x00, its length as digit bytes, 0xFF, "<digit><data>"; a binary one as 0x01,
+// the length, 0xFF, the type byte and the raw data.
+void append_binary_payload_packet(std::string& out, PacketType type, bool binary,
+                                  std::string_view data);
+
 // Appends a packet in WebSocket text form ("<digit><data>") to `out`.
 void append_text_packet(std::string& out, PacketType type, std::string_view data);
 

@@ -20,6 +20,7 @@ struct ServerConfig {
   std::string bind;  // "" = every address
   std::uint32_t ping_interval_ms = 25000;
   std::uint32_t ping_timeout_ms = 20000;
+  std::uint32_t upgrade_timeout_ms = 10000;  // a websocket probe must complete the upgrade in this
   std::size_t max_payload = 1000000;
   std::uint32_t connect_timeout_ms = 45000;
   std::size_t max_sessions = 64;          // <= the Kconfig table size
@@ -78,9 +79,6 @@ class Server {
   // configured token must come as "Authorization: Bearer <token>" (else 401).
   void add_route(std::string path, RouteHandler handler, bool needs_token = true);
 
-  // Drops root privileges to `user` (after start() bound the port). False with `error`.
-  static bool drop_privileges(const std::string& user, std::string& error);
-
   // Calls `fn` every `period_ms` from the loop, on CLOCK_MONOTONIC; the first
   // call comes one period after run() starts. One periodic task per server.
   void every(std::uint32_t period_ms, std::function<void()> fn);
@@ -101,14 +99,10 @@ class Server {
   std::size_t connection_cap() const;
 
   // Counters since start().
-  const Stats& stats() const;
-
-  // Milliseconds on CLOCK_MONOTONIC.
-  static std::uint64_t now_ms();
-
-  struct Impl;
+  Stats stats() const;
 
  private:
+  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -7,10 +7,12 @@
 #include <string>
 
 #include "sampler/procs.h"
-#include "sampler/ring.h"
 #include "sampler/sample.h"
+#include "util/ring.h"
 
 namespace sbcmon::sampler {
+
+using util::Ring;
 
 // Appends the board message. period_ms is the run-time interval; capacity the ring length.
 void encode_board(const BoardInfo& board, std::uint32_t period_ms, std::size_t capacity,

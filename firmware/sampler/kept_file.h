@@ -30,8 +30,6 @@ class KeptFile {
 
   // The path given at construction ("" for a default-constructed, never-read file).
   const std::string& path() const { return path_; }
-  // True while a descriptor is held (a read succeeded and nothing has failed since).
-  bool is_open() const { return fd_ >= 0; }
 
   static constexpr std::uint32_t kMaxBackoffTicks = 16;
 

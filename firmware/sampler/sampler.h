@@ -36,9 +36,6 @@ class Sampler {
   // and replays are deterministic.
   void sample(Sample& out, std::int64_t wall_ms, std::int64_t mono_ns);
 
-  // Ticks taken so far (the seq of the last sample).
-  std::uint64_t ticks() const { return tick_; }
-
   // The /proc/stat counters (USER_HZ ticks) of the last good reading; nullptr before one.
   // For cumulative exports (Prometheus): the Sample carries only percentages.
   const StatReading* last_stat() const;

@@ -11,6 +11,7 @@
 #include "config/config.h"
 #include "engineio/sid.h"
 #include "socketio/packet.h"
+#include "util/ct.h"
 
 namespace sbcmon::socketio {
 namespace {
@@ -411,14 +412,7 @@ bool auth_has_token(std::string_view auth_json, std::string_view token) {
   const cJSON* t = cJSON_GetObjectItemCaseSensitive(root, "token");
   bool equal = false;
   if (cJSON_IsString(t) && t->valuestring != nullptr) {
-    const std::string_view given(t->valuestring);
-    // Constant time in the secret: every byte of `token` is compared whatever matches.
-    unsigned diff = given.size() == token.size() ? 0u : 1u;
-    for (std::size_t i = 0; i < token.size(); ++i) {
-      const char g = i < given.size() ? given[i] : '\0';
-      diff |= static_cast<unsigned>(static_cast<unsigned char>(g) ^ static_cast<unsigned char>(token[i]));
-    }
-    equal = diff == 0;
+    equal = util::secret_equal(t->valuestring, token);
   }
   cJSON_Delete(root);
   return equal;
@@ -467,7 +461,7 @@ void Server::on_open(SessionHandle session, engineio::Protocol protocol, std::ui
   }
 }
 
-void Server::on_message(SessionHandle session, std::string_view data, bool binary, std::uint64_t) {
+void Server::on_message(SessionHandle session, std::string_view data, bool binary) {
   Impl& im = *impl_;
   Impl::Session* s = im.find(session);
   if (!s || s->closing) return;

@@ -111,7 +111,7 @@ class Server {
   void on_open(SessionHandle session, engineio::Protocol protocol, std::uint64_t now_ms,
                std::string_view handshake_query = {});
   // One Engine.IO message. Anything malformed closes that session only.
-  void on_message(SessionHandle session, std::string_view data, bool binary, std::uint64_t now_ms);
+  void on_message(SessionHandle session, std::string_view data, bool binary);
   // The session is gone: every socket on it is disconnected (handlers run).
   void on_close(SessionHandle session);
   // Closes sessions that joined no namespace within connect_timeout_ms.

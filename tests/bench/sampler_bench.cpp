@@ -14,7 +14,7 @@
 #include "sampler/alerts.h"
 #include "sampler/json.h"
 #include "sampler/procs.h"
-#include "sampler/ring.h"
+#include "util/ring.h"
 #include "sampler/sampler.h"
 
 namespace {

@@ -42,7 +42,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (binary) msg.remove_prefix(1);
     if (msg.empty()) continue;
     const sio::SessionHandle s = (static_cast<unsigned char>(msg[0]) & 1) + 1;
-    server.on_message(s, msg.substr(1), binary, 0);
+    server.on_message(s, msg.substr(1), binary);
   }
   server.broadcast(0, "x", "1");
   server.tick(1u << 30);

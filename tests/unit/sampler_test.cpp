@@ -24,7 +24,7 @@
 #include "sampler/json.h"
 #include "sampler/parse.h"
 #include "sampler/procs.h"
-#include "sampler/ring.h"
+#include "util/ring.h"
 #include "sampler/sampler.h"
 
 // ---- allocation counting: every global operator new in this binary goes through here ----

@@ -102,7 +102,7 @@ class ServerTest : public ::testing::Test {
   std::string join_v5(SessionHandle h, std::string_view connect_packet) {
     server.on_open(h, Protocol::kV4, 0);
     const std::size_t before = link.to(h).size();
-    server.on_message(h, connect_packet, false, 0);
+    server.on_message(h, connect_packet, false);
     const auto got = link.to(h);
     return got.size() > before ? got[before] : "<nothing>";
   }
@@ -221,7 +221,7 @@ TEST_F(ServerTest, V5ConnectRootAnswersWithSidOnly) {
   add_default_namespaces();
   server.on_open(1, Protocol::kV4, 0);
   EXPECT_TRUE(link.to(1).empty()) << "v5 sessions wait for the client's CONNECT";
-  server.on_message(1, "0", false, 0);
+  server.on_message(1, "0", false);
   ASSERT_EQ(link.to(1).size(), 1u);
   expect_sid_reply(link.to(1)[0], "0");
   ASSERT_EQ(auths.size(), 1u);
@@ -235,7 +235,7 @@ TEST_F(ServerTest, V5ConnectWithAuthAndDistinctSids) {
   add_default_namespaces();
   const std::string a = expect_sid_reply(join_v5(1, R"(0/test,{"token":"abc","n":[1,{"x":null}]})"), "0/test,");
   EXPECT_EQ(auths.back(), R"({"token":"abc","n":[1,{"x":null}]})");
-  server.on_message(1, "0", false, 0);
+  server.on_message(1, "0", false);
   const std::string b = expect_sid_reply(link.to(1).back(), "0");
   EXPECT_NE(a, b);
 }
@@ -249,7 +249,7 @@ TEST_F(ServerTest, V5RefusalAndInvalidNamespace) {
   allow = true;
   EXPECT_EQ(join_v5(2, "0/nope,"), R"(4/nope,{"message":"Invalid namespace"})");
   EXPECT_FALSE(link.was_closed(2)) << "a refused CONNECT leaves the session open for another try";
-  server.on_message(2, "0/test,", false, 0);
+  server.on_message(2, "0/test,", false);
   expect_sid_reply(link.to(2).back(), "0/test,");
 }
 
@@ -269,9 +269,9 @@ TEST_F(ServerTest, V5CustomRefusalMessageIsEscaped) {
 TEST_F(ServerTest, V5EventsArriveByteExact) {
   add_default_namespaces();
   join_v5(1, "0/test,");
-  server.on_message(1, "2/test,[\"my event\",1,\"2\",{\"3\":[true]},\"h\xc3\xa9llo\",-0.5,null]", false, 0);
-  server.on_message(1, R"(2/test,7["ping"])", false, 0);
-  server.on_message(1, R"(2/test,["a\"b"])", false, 0);
+  server.on_message(1, "2/test,[\"my event\",1,\"2\",{\"3\":[true]},\"h\xc3\xa9llo\",-0.5,null]", false);
+  server.on_message(1, R"(2/test,7["ping"])", false);
+  server.on_message(1, R"(2/test,["a\"b"])", false);
   ASSERT_EQ(events.size(), 3u);
   EXPECT_EQ(events[0].socket, (sio::SocketId{1, test}));
   EXPECT_EQ(events[0].name, "my event");
@@ -307,16 +307,16 @@ TEST_F(ServerTest, V5ServerAcksRunOnceAndOldestIsForgotten) {
   std::vector<std::string> answers;
   ASSERT_TRUE(server.emit_with_ack({1, test}, "q", "1", [&](std::string_view a) { answers.emplace_back(a); }));
   EXPECT_EQ(link.to(1).back(), R"(2/test,0["q",1])");
-  server.on_message(1, R"(3/test,0["answer",2])", false, 0);
-  server.on_message(1, R"(3/test,0["again"])", false, 0);  // a second answer is ignored
+  server.on_message(1, R"(3/test,0["answer",2])", false);
+  server.on_message(1, R"(3/test,0["again"])", false);  // a second answer is ignored
   ASSERT_EQ(answers.size(), 1u);
   EXPECT_EQ(answers[0], R"("answer",2)");
   // Fill past the cap: ids 1..17; id 1 is the oldest and gets forgotten.
   for (std::size_t i = 0; i < sio::Server::kMaxPendingAcks + 1; ++i) {
     server.emit_with_ack({1, test}, "q", "", [&, i](std::string_view) { answers.push_back("cb" + std::to_string(i)); });
   }
-  server.on_message(1, "3/test,1[]", false, 0);
-  server.on_message(1, "3/test,17[]", false, 0);
+  server.on_message(1, "3/test,1[]", false);
+  server.on_message(1, "3/test,17[]", false);
   ASSERT_EQ(answers.size(), 2u);
   EXPECT_EQ(answers[1], "cb16");
   EXPECT_FALSE(link.was_closed(1));
@@ -325,10 +325,10 @@ TEST_F(ServerTest, V5ServerAcksRunOnceAndOldestIsForgotten) {
 TEST_F(ServerTest, V5BinaryEventCollectsAttachments) {
   add_default_namespaces();
   join_v5(1, "0/test,");
-  server.on_message(1, R"(52-/test,9["up",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}])", false, 0);
-  server.on_message(1, std::string("\x01\x02", 2), true, 0);
+  server.on_message(1, R"(52-/test,9["up",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}])", false);
+  server.on_message(1, std::string("\x01\x02", 2), true);
   EXPECT_TRUE(events.empty()) << "delivered before all attachments arrived";
-  server.on_message(1, std::string("\x00\xff", 2), true, 0);
+  server.on_message(1, std::string("\x00\xff", 2), true);
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].name, "up");
   EXPECT_EQ(events[0].args, R"({"_placeholder":true,"num":0},{"_placeholder":true,"num":1})");
@@ -337,7 +337,7 @@ TEST_F(ServerTest, V5BinaryEventCollectsAttachments) {
   EXPECT_EQ(events[0].attachments[1], std::string("\x00\xff", 2));
   EXPECT_EQ(events[0].ack_id, std::optional<std::uint64_t>(9));
   // After reconstruction, plain text packets flow again.
-  server.on_message(1, R"(2/test,["next"])", false, 0);
+  server.on_message(1, R"(2/test,["next"])", false);
   EXPECT_EQ(events.size(), 2u);
   EXPECT_FALSE(link.was_closed(1));
 }
@@ -347,9 +347,9 @@ TEST_F(ServerTest, V5BinaryAckReachesCallback) {
   join_v5(1, "0/test,");
   std::string got;
   server.emit_with_ack({1, test}, "q", "", [&](std::string_view a) { got = a; });
-  server.on_message(1, R"(61-/test,0[{"_placeholder":true,"num":0}])", false, 0);
+  server.on_message(1, R"(61-/test,0[{"_placeholder":true,"num":0}])", false);
   EXPECT_EQ(got, "");
-  server.on_message(1, "\x07", true, 0);
+  server.on_message(1, "\x07", true);
   EXPECT_EQ(got, R"({"_placeholder":true,"num":0})");
 }
 
@@ -374,7 +374,7 @@ TEST_F(ServerTest, BroadcastEncodesOnceAndReachesOnlyThatNamespace) {
   for (SessionHandle h : {1u, 2u, 3u}) join_v5(h, "0/test,");
   join_v5(4, "0");
   server.on_open(5, Protocol::kV3, 0);  // a v4 client joined to /test shares the same framing
-  server.on_message(5, "0/test,", false, 0);
+  server.on_message(5, "0/test,", false);
   link.sent.clear();
   EXPECT_EQ(server.broadcast(test, "server_response", R"({"data":[12.5,3]})"), 4u);
   ASSERT_EQ(link.sent.size(), 4u);
@@ -392,7 +392,7 @@ TEST_F(ServerTest, ConnectTimeoutClosesOnlyUnjoinedSessions) {
   add_default_namespaces();
   server.on_open(1, Protocol::kV4, 1000);
   server.on_open(2, Protocol::kV4, 1000);
-  server.on_message(2, "0", false, 1010);
+  server.on_message(2, "0", false);
   server.on_open(3, Protocol::kV3, 1000);
   server.tick(1000 + 44999);
   EXPECT_TRUE(link.closed.empty());
@@ -409,11 +409,11 @@ TEST_F(ServerTest, ConnectTimeoutWaitsForDeferredClose) {
   server.tick(50000);
   server.tick(60000);
   EXPECT_EQ(link.closed.size(), 1u);
-  server.on_message(1, "0", false, 60001);
+  server.on_message(1, "0", false);
   EXPECT_EQ(link.to(1).size(), 0u) << "a closing session gets nothing more";
   server.on_close(1);
   server.on_open(1, Protocol::kV4, 70000);
-  server.on_message(1, "0", false, 70001);
+  server.on_message(1, "0", false);
   EXPECT_EQ(link.to(1).size(), 1u);
 }
 
@@ -428,19 +428,19 @@ TEST_F(ServerTest, MalformedPacketClosesOnlyThatSession) {
     ++h;
     join_v5(h, "0/test,");
     ASSERT_FALSE(link.was_closed(h));
-    server.on_message(h, packet, false, 0);
-    if (packet.rfind("51-", 0) == 0) server.on_message(h, "2/test,[\"text instead of binary\"]", false, 0);
+    server.on_message(h, packet, false);
+    if (packet.rfind("51-", 0) == 0) server.on_message(h, "2/test,[\"text instead of binary\"]", false);
     EXPECT_TRUE(link.was_closed(h)) << "not closed by: " << packet;
   }
   // An unexpected binary message.
   join_v5(200, "0/test,");
-  server.on_message(200, "\x01", true, 0);
+  server.on_message(200, "\x01", true);
   EXPECT_TRUE(link.was_closed(200));
   // Every close ran on_close, which disconnected the socket; a good session is untouched.
   EXPECT_EQ(server.connected(test), 0u);
   join_v5(300, "0/test,");
   const std::size_t before = events.size();
-  server.on_message(300, R"(2/test,["ok"])", false, 0);
+  server.on_message(300, R"(2/test,["ok"])", false);
   EXPECT_EQ(events.size(), before + 1);
   EXPECT_FALSE(link.was_closed(300));
   EXPECT_EQ(server.broadcast(test, "x", ""), 1u);
@@ -449,8 +449,8 @@ TEST_F(ServerTest, MalformedPacketClosesOnlyThatSession) {
 TEST_F(ServerTest, DisconnectBothWays) {
   add_default_namespaces();
   join_v5(1, "0");
-  server.on_message(1, "0/test,", false, 0);
-  server.on_message(1, "1/test,", false, 0);
+  server.on_message(1, "0/test,", false);
+  server.on_message(1, "1/test,", false);
   ASSERT_EQ(disconnects.size(), 1u);
   EXPECT_EQ(disconnects[0], (sio::SocketId{1, test}));
   EXPECT_EQ(server.connected(test), 0u);
@@ -458,7 +458,7 @@ TEST_F(ServerTest, DisconnectBothWays) {
   EXPECT_FALSE(server.emit({1, test}, "x", ""));
   EXPECT_FALSE(link.was_closed(1));
   // Joining again after DISCONNECT gets a new sid.
-  server.on_message(1, "0/test,", false, 0);
+  server.on_message(1, "0/test,", false);
   expect_sid_reply(link.to(1).back(), "0/test,");
   server.disconnect({1, test});
   EXPECT_EQ(link.to(1).back(), "1/test,");
@@ -471,13 +471,13 @@ TEST_F(ServerTest, DisconnectBothWays) {
 TEST_F(ServerTest, CloseDisconnectsEverySocketOfTheSession) {
   add_default_namespaces();
   join_v5(1, "0");
-  server.on_message(1, "0/test,", false, 0);
+  server.on_message(1, "0/test,", false);
   join_v5(2, "0/test,");
   server.on_close(1);
   EXPECT_EQ(disconnects.size(), 2u);
   EXPECT_EQ(server.connected(root), 0u);
   EXPECT_EQ(server.connected(test), 1u);
-  server.on_message(1, R"(2/test,["ghost"])", false, 0);
+  server.on_message(1, R"(2/test,["ghost"])", false);
   EXPECT_TRUE(events.empty());
 }
 
@@ -491,10 +491,10 @@ TEST_F(ServerTest, HandlerMayCloseOrEmitFromInsideCallbacks) {
   test = *server.add_namespace("/test", std::move(h));
   join_v5(1, "0/test,");
   EXPECT_EQ(link.to(1).back(), R"(2/test,["auth",{}])");
-  server.on_message(1, R"(2/test,["hi",1])", false, 0);
+  server.on_message(1, R"(2/test,["hi",1])", false);
   EXPECT_EQ(link.to(1).back(), R"(2/test,["echo",1])");
-  server.on_message(1, R"(51-/test,["bye",{"_placeholder":true,"num":0}])", false, 0);
-  server.on_message(1, "\x01", true, 0);
+  server.on_message(1, R"(51-/test,["bye",{"_placeholder":true,"num":0}])", false);
+  server.on_message(1, "\x01", true);
   EXPECT_TRUE(link.was_closed(1));
   EXPECT_EQ(server.connected(test), 0u);
 }
@@ -520,7 +520,7 @@ TEST_F(ServerTest, V4RootJoinedOnOpen) {
   ASSERT_EQ(connects.size(), 1u);
   EXPECT_EQ(connects[0], (sio::SocketId{1, root}));
   EXPECT_EQ(auths, (std::vector<std::string>{""}));
-  server.on_message(1, R"(2["message","v4"])", false, 0);
+  server.on_message(1, R"(2["message","v4"])", false);
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].args, R"("v4")");
 }
@@ -529,17 +529,17 @@ TEST_F(ServerTest, V4RootConfirmedEvenWhenOnlyACustomNamespaceExists) {
   test = *server.add_namespace("/test", handlers());
   server.on_open(1, Protocol::kV3, 0);
   EXPECT_EQ(link.to(1), (std::vector<std::string>{"0"}));
-  server.on_message(1, "0/test,", false, 0);
+  server.on_message(1, "0/test,", false);
   EXPECT_EQ(link.to(1).back(), "0/test,");
 }
 
 TEST_F(ServerTest, V4NamespaceQueryIsTheAuth) {
   add_default_namespaces();
   server.on_open(1, Protocol::kV3, 0);
-  server.on_message(1, "0/test?token=abc&n=1&s=a%20b,", false, 0);
+  server.on_message(1, "0/test?token=abc&n=1&s=a%20b,", false);
   EXPECT_EQ(link.to(1).back(), "0/test,");
   EXPECT_EQ(auths.back(), R"({"token":"abc","n":"1","s":"a b"})");
-  server.on_message(1, R"(2/test,1["message-with-ack","x"])", false, 0);
+  server.on_message(1, R"(2/test,1["message-with-ack","x"])", false);
   ASSERT_EQ(events.size(), 1u);
   server.ack(events[0].socket, *events[0].ack_id, events[0].args);
   EXPECT_EQ(link.to(1).back(), R"(3/test,1["x"])");
@@ -549,9 +549,9 @@ TEST_F(ServerTest, V4RefusalIsABareStringAndInvalidNamespaceAnObject) {
   add_default_namespaces();
   server.on_open(1, Protocol::kV3, 0);
   allow = false;
-  server.on_message(1, "0/test?token=wrong,", false, 0);
+  server.on_message(1, "0/test?token=wrong,", false);
   EXPECT_EQ(link.to(1).back(), R"(4/test,"unauthorized")");
-  server.on_message(1, "0/random,", false, 0);
+  server.on_message(1, "0/random,", false);
   EXPECT_EQ(link.to(1).back(), R"(4/random,{"message":"Invalid namespace"})");
   EXPECT_FALSE(link.was_closed(1));
 }
@@ -567,13 +567,13 @@ TEST_F(ServerTest, V4RootRefusedOnOpen) {
 TEST_F(ServerTest, V4BinaryEventAndMalformedClose) {
   add_default_namespaces();
   server.on_open(1, Protocol::kV3, 0);
-  server.on_message(1, R"(51-["message",{"_placeholder":true,"num":0}])", false, 0);
-  server.on_message(1, std::string("\x04\x09\x08\x07", 4), true, 0);
+  server.on_message(1, R"(51-["message",{"_placeholder":true,"num":0}])", false);
+  server.on_message(1, std::string("\x04\x09\x08\x07", 4), true);
   ASSERT_EQ(events.size(), 1u);
   ASSERT_EQ(events[0].attachments.size(), 1u);
   EXPECT_EQ(events[0].attachments[0], std::string("\x04\x09\x08\x07", 4));
   server.on_open(2, Protocol::kV3, 0);
-  server.on_message(2, "42{}", false, 0);
+  server.on_message(2, "42{}", false);
   EXPECT_TRUE(link.was_closed(2));
   EXPECT_FALSE(link.was_closed(1));
 }
@@ -592,13 +592,13 @@ TEST(ServerToken, ConnectNeedsTheTokenAndHandlersNeverSeeRefusals) {
   ASSERT_TRUE(server.add_namespace("/", std::move(h)));
 
   server.on_open(1, Protocol::kV4, 0);
-  server.on_message(1, "0", false, 0);
-  server.on_message(1, R"(0{"token":"s3cre"})", false, 0);
+  server.on_message(1, "0", false);
+  server.on_message(1, R"(0{"token":"s3cre"})", false);
   ASSERT_EQ(link.to(1).size(), 2u);
   for (const auto& p : link.to(1)) EXPECT_EQ(p, R"(4{"message":"unauthorized"})");
   EXPECT_EQ(connects, 0);
 
-  server.on_message(1, R"(0{"token":"s3cret"})", false, 0);
+  server.on_message(1, R"(0{"token":"s3cret"})", false);
   EXPECT_EQ(connects, 1);
   EXPECT_EQ(link.to(1).back().substr(0, 8), R"(0{"sid":)");
 }
@@ -629,10 +629,10 @@ TEST(ServerToken, RepeatedRefusalsCloseTheSession) {
   link.server = &server;
   ASSERT_TRUE(server.add_namespace("/", sio::NamespaceHandlers{}));
   server.on_open(1, Protocol::kV4, 0);
-  server.on_message(1, R"(0{"token":"a"})", false, 0);
-  server.on_message(1, R"(0{"token":"b"})", false, 0);
+  server.on_message(1, R"(0{"token":"a"})", false);
+  server.on_message(1, R"(0{"token":"b"})", false);
   EXPECT_FALSE(link.was_closed(1));
-  server.on_message(1, R"(0{"token":"c"})", false, 0);
+  server.on_message(1, R"(0{"token":"c"})", false);
   EXPECT_TRUE(link.was_closed(1));
   EXPECT_EQ(link.failures, 3);
 }
@@ -667,7 +667,7 @@ TEST(ServerBudget, NoAttachmentsBeforeJoining) {
   link.server = &server;
   ASSERT_TRUE(server.add_namespace("/", sio::NamespaceHandlers{}));
   server.on_open(1, Protocol::kV4, 0);
-  server.on_message(1, R"(51-["up",{"_placeholder":true,"num":0}])", false, 0);
+  server.on_message(1, R"(51-["up",{"_placeholder":true,"num":0}])", false);
   EXPECT_TRUE(link.was_closed(1));
   EXPECT_EQ(budget.used(), 0u);
 }
@@ -688,22 +688,22 @@ TEST(ServerBudget, PartialAttachmentsCountAndOverflowClosesTheAsker) {
   ASSERT_TRUE(server.add_namespace("/", std::move(h)));
   for (SessionHandle s : {1u, 2u}) {
     server.on_open(s, Protocol::kV4, 0);
-    server.on_message(s, "0", false, 0);
+    server.on_message(s, "0", false);
   }
   const std::string kb(1000, 'x');
-  server.on_message(1, R"(52-["up",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}])", false, 0);
-  server.on_message(1, kb, true, 0);
+  server.on_message(1, R"(52-["up",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}])", false);
+  server.on_message(1, kb, true);
   EXPECT_EQ(budget.used(), 1000u);
-  server.on_message(2, R"(53-["up",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1},{"_placeholder":true,"num":2}])", false, 0);
-  server.on_message(2, kb, true, 0);
-  server.on_message(2, kb, true, 0);
+  server.on_message(2, R"(53-["up",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1},{"_placeholder":true,"num":2}])", false);
+  server.on_message(2, kb, true);
+  server.on_message(2, kb, true);
   EXPECT_EQ(budget.used(), 3000u);
   EXPECT_FALSE(link.was_closed(2));
-  server.on_message(2, kb, true, 0);  // would be 4000 inbound: over
+  server.on_message(2, kb, true);  // would be 4000 inbound: over
   EXPECT_TRUE(link.was_closed(2));
   EXPECT_FALSE(link.was_closed(1));
   EXPECT_EQ(budget.used(), 1000u);
-  server.on_message(1, kb, true, 0);  // completes: delivered, then released
+  server.on_message(1, kb, true);  // completes: delivered, then released
   EXPECT_EQ(events, 1);
   EXPECT_EQ(budget.used(), 0u);
 }

@@ -1,12 +1,14 @@
-// Fixed-capacity history ring: storage is a member array (no heap), the oldest
-// entry is overwritten when full, iteration is oldest first.
+// Fixed-capacity ring: storage is a member array (no heap), iteration is oldest
+// first. Two policies for a full ring, chosen per call: push() drops the oldest
+// (the sample history), try_push() refuses (the Engine.IO outbound queue).
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 
-namespace sbcmon::sampler {
+namespace sbcmon::util {
 
 template <typename T, std::size_t N>
 class Ring {
@@ -21,7 +23,7 @@ class Ring {
     std::size_t second_len;
   };
 
-  // Elements the ring can hold (config::kHistoryLen for the history).
+  // Elements the ring can hold.
   static constexpr std::size_t capacity() { return N; }
   // Elements held, at most N.
   std::size_t size() const { return size_; }
@@ -41,6 +43,30 @@ class Ring {
     } else {
       head_ = (head_ + 1) % N;
     }
+  }
+
+  // Appends by move when there is room; false (nothing changed) when full.
+  bool try_push(T&& v) {
+    if (size_ == N) return false;
+    data_[(head_ + size_) % N] = std::move(v);
+    ++size_;
+    return true;
+  }
+
+  // Removes and returns the oldest element; the ring must not be empty. The
+  // slot is reset to T{} so it holds no resources.
+  T pop_front() {
+    T out = std::move(data_[head_]);
+    data_[head_] = T{};
+    head_ = (head_ + 1) % N;
+    --size_;
+    return out;
+  }
+
+  // Empties the ring and resets every held slot to T{} (frees what they own).
+  void reset() {
+    while (size_ > 0) pop_front();
+    head_ = 0;
   }
 
   // i-th element, 0 = oldest; i must be < size().
@@ -86,4 +112,4 @@ class Ring {
   std::size_t size_ = 0;
 };
 
-}  // namespace sbcmon::sampler
+}  // namespace sbcmon::util

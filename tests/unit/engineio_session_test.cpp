@@ -1,0 +1,410 @@
+// The Engine.IO engine driven event by event with a fake clock and a fake
+// transport: every transition of a session, with no socket involved.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engineio/engine.h"
+#include "engineio/session.h"
+
+namespace {
+
+using namespace sbcmon::engineio;
+
+struct Call {
+  bool hang_up;
+  SessionHandle session;
+  Channel channel;
+  bool operator==(const Call& o) const {
+    return hang_up == o.hang_up && session == o.session && channel == o.channel;
+  }
+};
+
+// Records what the engine asks of the transport.
+struct FakePort final : Port {
+  std::vector<Call> calls;
+  void wake(SessionHandle h, Channel ch) override { calls.push_back({false, h, ch}); }
+  void hang_up(SessionHandle h, Channel ch, Reason) override { calls.push_back({true, h, ch}); }
+  bool woke(SessionHandle h, Channel ch) const {
+    for (const Call& c : calls) {
+      if (c == Call{false, h, ch}) return true;
+    }
+    return false;
+  }
+  bool hung_up(SessionHandle h, Channel ch) const {
+    for (const Call& c : calls) {
+      if (c == Call{true, h, ch}) return true;
+    }
+    return false;
+  }
+};
+
+constexpr std::uint32_t kInterval = 300;
+constexpr std::uint32_t kTimeout = 200;
+constexpr std::uint32_t kUpgrade = 150;  // shorter than the ping interval
+
+EngineConfig config(std::size_t max_queue = 64) {
+  EngineConfig c;
+  c.limits.ping_interval_ms = kInterval;
+  c.limits.ping_timeout_ms = kTimeout;
+  c.limits.upgrade_timeout_ms = kUpgrade;
+  c.limits.max_payload = 1000;
+  c.limits.max_queue = max_queue;
+  c.max_sessions = 4;
+  return c;
+}
+
+// The echo endpoint: messages come straight back, no Socket.IO layer needed.
+class EngineTest : public ::testing::Test {
+ protected:
+  explicit EngineTest(std::size_t max_queue = 64) : engine_(config(max_queue), port_, sids_) {}
+
+  SessionHandle open_polling(Protocol p = Protocol::kV4, std::uint64_t now = 0, bool b64 = false) {
+    SessionHandle h = 0;
+    EXPECT_EQ(engine_.open(Endpoint::kEcho, p, false, b64, "", now, h), Opened::kOk);
+    std::string out;
+    EXPECT_EQ(engine_.take_payload(h, out), Payload::kText);  // the open packet
+    EXPECT_NE(out.find("\"sid\""), std::string::npos);
+    return h;
+  }
+
+  void post(SessionHandle h, std::string_view body, std::uint64_t now,
+            PostEnd expect = PostEnd::kOk) {
+    ASSERT_EQ(engine_.post_begin(h, body.size()), PostStart::kRead);
+    ASSERT_EQ(engine_.post_body(h, body), PostBody::kOk);
+    EXPECT_EQ(engine_.post_end(h, now), expect);
+    EXPECT_TRUE(engine_.consistent());
+  }
+
+  std::string payload(SessionHandle h) {
+    std::string out;
+    engine_.take_payload(h, out);
+    return out;
+  }
+
+  std::string frame(SessionHandle h) {
+    std::string out;
+    bool binary = false;
+    if (!engine_.take_frame(h, out, binary)) return "<none>";
+    return out;
+  }
+
+  void ws(SessionHandle h, std::string_view msg, std::uint64_t now) {
+    EXPECT_EQ(engine_.ws_data(h, msg, true, true, false, now), WsData::kOk);
+  }
+
+  FakePort port_;
+  SidGenerator sids_;
+  Engine engine_;
+};
+
+TEST_F(EngineTest, HandshakeAnswersTheOpenPacketAndCountsTheSession) {
+  SessionHandle h = 0;
+  ASSERT_EQ(engine_.open(Endpoint::kEcho, Protocol::kV4, false, false, "", 0, h), Opened::kOk);
+  std::string out;
+  ASSERT_EQ(engine_.take_payload(h, out), Payload::kText);
+  EXPECT_EQ(out.substr(0, 9), "0{\"sid\":\"");
+  EXPECT_NE(out.find("\"upgrades\":[\"websocket\"]"), std::string::npos);
+  EXPECT_NE(out.find("\"pingInterval\":300"), std::string::npos);
+  EXPECT_EQ(engine_.phase(h), Phase::kPolling);
+  EXPECT_EQ(engine_.counters().sessions_opened, 1u);
+  EXPECT_EQ(engine_.live(), 1u);
+  // The sid it announced finds the session again.
+  const std::string sid = out.substr(9, kSidLength);
+  const std::string q = "EIO=4&transport=polling&sid=" + sid;
+  Request r;
+  r.endpoint = Endpoint::kEcho;
+  r.query = q;
+  const Verdict v = engine_.verify(r);
+  EXPECT_EQ(v.kind, Verdict::Kind::kSession);
+  EXPECT_EQ(v.session, h);
+  EXPECT_TRUE(engine_.consistent());
+}
+
+TEST_F(EngineTest, VerifyMapsBadRequestsOntoTheReferenceCodes) {
+  auto verdict = [&](std::string_view q, Method m = Method::kGet, bool websocket = false,
+                     bool origin = true) {
+    Request r;
+    r.endpoint = Endpoint::kEcho;
+    r.method = m;
+    r.websocket = websocket;
+    r.origin_ok = origin;
+    r.query = q;
+    return engine_.verify(r);
+  };
+  EXPECT_EQ(verdict("EIO=4").error, ErrorCode::kUnknownTransport);
+  EXPECT_EQ(verdict("EIO=4&transport=polling", Method::kGet, true).error, ErrorCode::kUnknownTransport);
+  EXPECT_EQ(verdict("EIO=4&transport=polling", Method::kGet, false, false).error, ErrorCode::kForbidden);
+  EXPECT_EQ(verdict("EIO=4&transport=websocket").error, ErrorCode::kBadRequest);
+  EXPECT_EQ(verdict("EIO=4&transport=polling", Method::kPost).error, ErrorCode::kBadHandshakeMethod);
+  EXPECT_EQ(verdict("EIO=5&transport=polling").error, ErrorCode::kUnsupportedProtocolVersion);
+  EXPECT_EQ(verdict("EIO=4&transport=polling&sid=nope").error, ErrorCode::kUnknownSid);
+  EXPECT_EQ(verdict("EIO=4&transport=polling").kind, Verdict::Kind::kHandshake);
+  EXPECT_EQ(verdict("EIO=4&transport=websocket", Method::kGet, true).kind, Verdict::Kind::kHandshake);
+  EXPECT_EQ(verdict("EIO=4&transport=polling", Method::kOptions).kind, Verdict::Kind::kPreflight);
+}
+
+TEST_F(EngineTest, HeldPollIsWokenAndAnsweredWhenAPacketIsQueued) {
+  const SessionHandle h = open_polling();
+  ASSERT_EQ(engine_.poll(h), PollStart::kHold);
+  EXPECT_EQ(payload(h), "");  // nothing yet: keep holding
+  port_.calls.clear();
+  ASSERT_TRUE(engine_.send(h, std::make_shared<const std::string>("hello"), false));
+  EXPECT_TRUE(port_.woke(h, Channel::kPoll));
+  EXPECT_EQ(payload(h), "4hello");
+  // Answered: the next poll is held again.
+  EXPECT_EQ(engine_.poll(h), PollStart::kHold);
+  EXPECT_TRUE(engine_.consistent());
+}
+
+TEST_F(EngineTest, APollWithPacketsWaitingIsAnsweredAtOnceInBatchesOfSixteen) {
+  const SessionHandle h = open_polling();
+  for (int i = 0; i < 20; ++i) engine_.send(h, std::make_shared<const std::string>("x"), false);
+  ASSERT_EQ(engine_.poll(h), PollStart::kAnswer);
+  std::string first = payload(h);
+  EXPECT_EQ(std::count(first.begin(), first.end(), '\x1e'), 15);
+  ASSERT_EQ(engine_.poll(h), PollStart::kAnswer);
+  EXPECT_EQ(payload(h), "4x\x1e" "4x\x1e" "4x\x1e" "4x");
+}
+
+TEST_F(EngineTest, OverlappingPollClosesTheSessionAndAnswersTheHeldOne) {
+  const SessionHandle h = open_polling();
+  ASSERT_EQ(engine_.poll(h), PollStart::kHold);
+  EXPECT_EQ(engine_.poll(h), PollStart::kRefuse);
+  EXPECT_EQ(engine_.phase(h), Phase::kClosed);  // lingering for the held poll
+  EXPECT_TRUE(port_.woke(h, Channel::kPoll));
+  EXPECT_EQ(engine_.live(), 0u);
+  EXPECT_EQ(payload(h), "1");
+  EXPECT_EQ(engine_.phase(h), Phase::kFree);
+  EXPECT_FALSE(engine_.send(h, std::make_shared<const std::string>("late"), false));
+  EXPECT_TRUE(engine_.consistent());
+}
+
+TEST_F(EngineTest, PostDeliversEachPacketAndABadBodyClosesTheSession) {
+  const SessionHandle h = open_polling();
+  post(h, "4one\x1e" "4two", 10);
+  EXPECT_EQ(payload(h), "4one\x1e" "4two");
+  post(h, "4one\x1e", 20, PostEnd::kBad);
+  EXPECT_EQ(engine_.phase(h), Phase::kFree);
+}
+
+TEST_F(EngineTest, PostBodyOverMaxPayloadIsRefusedAndOverlappingPostCloses) {
+  const SessionHandle h = open_polling();
+  EXPECT_EQ(engine_.post_begin(h, 2000), PostStart::kDrain);
+  EXPECT_EQ(engine_.post_begin(h, 5000), PostStart::kTooLarge);
+  ASSERT_EQ(engine_.post_begin(h, 0), PostStart::kRead);
+  EXPECT_EQ(engine_.post_body(h, std::string(600, 'a')), PostBody::kOk);
+  EXPECT_EQ(engine_.post_body(h, std::string(600, 'a')), PostBody::kTooLarge);
+  ASSERT_EQ(engine_.post_begin(h, 0), PostStart::kRead);
+  EXPECT_EQ(engine_.post_begin(h, 0), PostStart::kRefuse);
+  EXPECT_EQ(engine_.phase(h), Phase::kClosed);  // lingers for the first POST
+  EXPECT_EQ(engine_.post_end(h, 0), PostEnd::kUnknownSid);
+  EXPECT_EQ(engine_.phase(h), Phase::kFree);
+  EXPECT_TRUE(engine_.consistent());
+}
+
+TEST_F(EngineTest, UpgradeWithProbeReleasesThePollWithANoopAndMovesTheQueue) {
+  const SessionHandle h = open_polling();
+  ASSERT_EQ(engine_.poll(h), PollStart::kHold);
+  ASSERT_TRUE(engine_.ws_attach(h, 10));
+  EXPECT_EQ(engine_.phase(h), Phase::kProbing);
+  EXPECT_FALSE(engine_.ws_attach(h, 10));  // a second websocket is refused
+  ws(h, "2probe", 20);
+  EXPECT_EQ(engine_.phase(h), Phase::kUpgrading);
+  EXPECT_TRUE(port_.woke(h, Channel::kWebSocket));
+  EXPECT_TRUE(port_.woke(h, Channel::kPoll));
+  EXPECT_EQ(frame(h), "3probe");
+  EXPECT_EQ(payload(h), "6");
+  // While upgrading a poll is answered at once with a noop.
+  EXPECT_EQ(engine_.poll(h), PollStart::kAnswer);
+  EXPECT_EQ(payload(h), "6");
+  engine_.send(h, std::make_shared<const std::string>("queued"), false);
+  EXPECT_EQ(frame(h), "<none>");  // not before "5"
+  ws(h, "5", 30);
+  EXPECT_EQ(engine_.phase(h), Phase::kWebSocket);
+  EXPECT_EQ(frame(h), "4queued");
+  EXPECT_EQ(engine_.poll(h), PollStart::kRefuse);  // polling is over
+  ws(h, "4echo", 40);
+  EXPECT_EQ(frame(h), "4echo");
+  EXPECT_TRUE(engine_.consistent());
+}
+
+TEST_F(EngineTest, ProbeClosedBeforeTheUpgradeLeavesTheSessionPolling) {
+  const SessionHandle h = open_polling();
+  ASSERT_TRUE(engine_.ws_attach(h, 10));
+  ws(h, "2probe", 20);
+  engine_.closed(h, Channel::kWebSocket);
+  EXPECT_EQ(engine_.phase(h), Phase::kPolling);
+  engine_.send(h, std::make_shared<const std::string>("still"), false);
+  EXPECT_EQ(payload(h), "4still");
+  EXPECT_TRUE(engine_.consistent());
+}
+
+TEST_F(EngineTest, UpgradeTimesOutAndOnlyTheProbeIsDropped) {
+  const SessionHandle h = open_polling();
+  ASSERT_TRUE(engine_.ws_attach(h, 100));
+  EXPECT_LE(engine_.next_deadline(), 100u + kUpgrade);
+  engine_.tick(100 + kUpgrade - 1);
+  EXPECT_EQ(engine_.phase(h), Phase::kProbing);
+  engine_.tick(100 + kUpgrade);
+  EXPECT_TRUE(port_.hung_up(h, Channel::kWebSocket));
+  EXPECT_NE(engine_.phase(h), Phase::kProbing);
+  EXPECT_TRUE(engine_.consistent());
+}
+
+TEST_F(EngineTest, ServerPingsAtTheIntervalAndAPongRearmsIt) {
+  const SessionHandle h = open_polling(Protocol::kV4, 0);
+  EXPECT_EQ(engine_.next_deadline(), kInterval);
+  EXPECT_EQ(engine_.tick(kInterval - 1), kInterval);
+  EXPECT_EQ(engine_.queued(h), 0u);
+  EXPECT_EQ(engine_.tick(kInterval), kInterval + kTimeout);
+  EXPECT_EQ(payload(h), "2");
+  post(h, "3", kInterval + 50);
+  EXPECT_EQ(engine_.next_deadline(), kInterval + 50 + kInterval);
+  engine_.tick(kInterval + kTimeout);
+  EXPECT_EQ(engine_.phase(h), Phase::kPolling);  // answered in time
+}
+
+TEST_F(EngineTest, PingTimeoutFiresAtExactlyIntervalPlusTimeout) {
+  const SessionHandle h = open_polling(Protocol::kV4, 1000);
+  engine_.tick(1000 + kInterval);  // ping sent
+  ASSERT_EQ(engine_.poll(h), PollStart::kAnswer);
+  EXPECT_EQ(payload(h), "2");
+  ASSERT_EQ(engine_.poll(h), PollStart::kHold);
+  engine_.tick(1000 + kInterval + kTimeout - 1);
+  EXPECT_EQ(engine_.phase(h), Phase::kPolling);
+  // A late timer still closes on the deadline it was given, not later ones.
+  EXPECT_EQ(engine_.next_deadline(), 1000u + kInterval + kTimeout);
+  engine_.tick(1000 + kInterval + kTimeout);
+  EXPECT_EQ(engine_.phase(h), Phase::kClosed);
+  EXPECT_EQ(payload(h), "1");
+  EXPECT_EQ(engine_.phase(h), Phase::kFree);
+}
+
+TEST_F(EngineTest, V3ClientPingsAreAnsweredAndTheirAbsenceTimesOut) {
+  const SessionHandle h = open_polling(Protocol::kV3, 0);
+  EXPECT_EQ(engine_.next_deadline(), kInterval + kTimeout);
+  post(h, "6:2probe", 100);
+  EXPECT_EQ(payload(h), "6:3probe");
+  EXPECT_EQ(engine_.next_deadline(), 100u + kInterval + kTimeout);
+  engine_.tick(100 + kInterval + kTimeout - 1);
+  EXPECT_EQ(engine_.phase(h), Phase::kPolling);
+  engine_.tick(100 + kInterval + kTimeout);
+  EXPECT_EQ(engine_.phase(h), Phase::kFree);
+}
+
+class SlowClientTest : public EngineTest {
+ protected:
+  SlowClientTest() : EngineTest(4) {}
+};
+
+TEST_F(SlowClientTest, AQueueOverItsCapClosesTheSession) {
+  const SessionHandle h = open_polling();
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_TRUE(engine_.send(h, std::make_shared<const std::string>("x"), false));
+  }
+  EXPECT_FALSE(engine_.send(h, std::make_shared<const std::string>("x"), false));
+  EXPECT_EQ(engine_.phase(h), Phase::kFree);
+  EXPECT_EQ(engine_.counters().sessions_dropped, 1u);
+  EXPECT_TRUE(engine_.consistent());
+}
+
+TEST_F(EngineTest, WebSocketMessagesAreReassembledAndCappedAtMaxPayload) {
+  SessionHandle h = 0;
+  ASSERT_EQ(engine_.open(Endpoint::kEcho, Protocol::kV4, true, false, "", 0, h), Opened::kOk);
+  EXPECT_EQ(engine_.phase(h), Phase::kWebSocket);
+  EXPECT_EQ(frame(h).substr(0, 2), "0{");
+  EXPECT_EQ(engine_.ws_data(h, "4he", true, false, false, 1), WsData::kOk);
+  EXPECT_EQ(engine_.ws_data(h, "llo", false, true, false, 1), WsData::kOk);
+  EXPECT_EQ(frame(h), "4hello");
+  EXPECT_EQ(engine_.ws_data(h, std::string(600, '4'), true, false, false, 2), WsData::kOk);
+  EXPECT_EQ(engine_.ws_data(h, std::string(600, 'x'), false, true, false, 2), WsData::kTooBig);
+  EXPECT_EQ(engine_.phase(h), Phase::kFree);
+  EXPECT_TRUE(engine_.consistent());
+}
+
+TEST_F(EngineTest, TheTableIsBoundedAndStaleHandlesAreRefused) {
+  std::vector<SessionHandle> hs;
+  for (int i = 0; i < 4; ++i) hs.push_back(open_polling());
+  SessionHandle extra = 0;
+  EXPECT_EQ(engine_.open(Endpoint::kEcho, Protocol::kV4, false, false, "", 0, extra), Opened::kFull);
+  EXPECT_FALSE(engine_.admit());
+  EXPECT_EQ(engine_.counters().sessions_refused, 2u);
+  engine_.close(hs[0]);
+  const SessionHandle again = open_polling();
+  EXPECT_NE(again, hs[0]);  // same slot, new generation
+  EXPECT_EQ(engine_.phase(hs[0]), Phase::kFree);
+  EXPECT_FALSE(engine_.send(hs[0], std::make_shared<const std::string>("x"), false));
+  EXPECT_EQ(engine_.poll(hs[0]), PollStart::kRefuse);
+  EXPECT_TRUE(engine_.consistent());
+}
+
+TEST_F(EngineTest, ABadPacketOnTheProbeClosesOnlyTheProbe) {
+  const SessionHandle h = open_polling();
+  ASSERT_TRUE(engine_.ws_attach(h, 10));
+  ws(h, "9garbage", 20);
+  EXPECT_TRUE(port_.hung_up(h, Channel::kWebSocket));
+  EXPECT_EQ(engine_.phase(h), Phase::kPolling);
+  // A packet that is valid but not part of the upgrade does the same.
+  ASSERT_TRUE(engine_.ws_attach(h, 30));
+  ws(h, "4hello", 40);
+  EXPECT_EQ(engine_.phase(h), Phase::kPolling);
+  engine_.send(h, std::make_shared<const std::string>("alive"), false);
+  EXPECT_EQ(payload(h), "4alive");
+  EXPECT_TRUE(engine_.consistent());
+}
+
+TEST_F(EngineTest, ForcedCloseAnswersTheHeldPollWithANoop) {
+  const SessionHandle h = open_polling();
+  ASSERT_EQ(engine_.poll(h), PollStart::kHold);
+  post(h, "1", 10);
+  EXPECT_EQ(engine_.phase(h), Phase::kClosed);
+  EXPECT_TRUE(port_.woke(h, Channel::kPoll));
+  EXPECT_EQ(payload(h), "6");
+  EXPECT_EQ(engine_.phase(h), Phase::kFree);
+
+  const SessionHandle v3 = open_polling(Protocol::kV3);
+  ASSERT_EQ(engine_.poll(v3), PollStart::kHold);
+  post(v3, "1:1", 10);
+  EXPECT_EQ(payload(v3), "1:6");
+  EXPECT_TRUE(engine_.consistent());
+}
+
+TEST_F(EngineTest, V3WithoutB64SendsBinaryAsTheXhr2Payload) {
+  const SessionHandle h = open_polling(Protocol::kV3, 0, false);
+  engine_.send(h, std::make_shared<const std::string>("hi"), false);
+  engine_.send(h, std::make_shared<const std::string>(std::string("\x01\x02", 2)), true);
+  std::string out;
+  ASSERT_EQ(engine_.poll(h), PollStart::kAnswer);
+  ASSERT_EQ(engine_.take_payload(h, out), Payload::kBinary);
+  EXPECT_EQ(out, std::string("\x00\x03\xff" "4hi" "\x01\x03\xff\x04\x01\x02", 12));
+  // Text only: the text form, binary payloads are for binary data.
+  engine_.send(h, std::make_shared<const std::string>("hi"), false);
+  ASSERT_EQ(engine_.take_payload(h, out), Payload::kText);
+  EXPECT_EQ(out, "3:4hi");
+  // With b64=1 binary goes base64 in the text form.
+  const SessionHandle b64 = open_polling(Protocol::kV3, 0, true);
+  engine_.send(b64, std::make_shared<const std::string>(std::string("\x01\x02", 2)), true);
+  ASSERT_EQ(engine_.take_payload(b64, out), Payload::kText);
+  EXPECT_EQ(out, "6:b4AQI=");
+}
+
+TEST(RingTest, TryPushRefusesWhenFullAndPopFrontIsOldestFirst) {
+  sbcmon::util::Ring<int, 3> r;
+  EXPECT_TRUE(r.try_push(1));
+  EXPECT_TRUE(r.try_push(2));
+  EXPECT_TRUE(r.try_push(3));
+  EXPECT_FALSE(r.try_push(4));
+  EXPECT_EQ(r.pop_front(), 1);
+  EXPECT_TRUE(r.try_push(4));
+  EXPECT_EQ(r.pop_front(), 2);
+  EXPECT_EQ(r.pop_front(), 3);
+  EXPECT_EQ(r.pop_front(), 4);
+  EXPECT_TRUE(r.empty());
+}
+
+}  // namespace
