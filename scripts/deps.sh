@@ -28,6 +28,7 @@ test_pkgs=(googletest libgtest-dev libgmock-dev libbenchmark-dev
            python3-socketio python3-websocket python3-requests python3-aiohttp
            chromium fonts-liberation
            crossbuild-essential-arm64 crossbuild-essential-armhf qemu-user mmdebstrap
+           qemu-system-x86 e2fsprogs
            binutils curl prometheus
            python3-flask-socketio python3-psutil python3-eventlet
            libfaketime lintian clang libclang-rt-14-dev valgrind)
@@ -106,6 +107,8 @@ if [[ "$mode" == test ]]; then
   need_cmd qemu-aarch64 qemu-user
   need_cmd qemu-arm qemu-user
   need_cmd mmdebstrap mmdebstrap
+  need_cmd qemu-system-x86_64 qemu-system-x86
+  need_cmd mke2fs e2fsprogs
   need_cmd readelf binutils
   need_cmd curl curl
   need_cmd prometheus prometheus

@@ -84,15 +84,31 @@ fi
 if [[ $qemu_status -ne 0 && ( -z "$counts" || ${counts#* } -eq 0 ) ]]; then
   cross_failed=$((cross_failed + 1))   # the script itself broke before counting
 fi
-# (tee into a temp file: `tee /dev/stderr` would truncate a log file that stderr points at)
-pkg_log="$(mktemp)"; bash tests/packaging/run.sh | tee "$pkg_log" || true
-pc="$(sed -n -E 's/^([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$pkg_log" | tail -n 1)"; rm -f "$pkg_log"; if [[ -n "$pc" ]]; then cross_passed=$((cross_passed + ${pc% *})); cross_failed=$((cross_failed + ${pc#* })); else cross_failed=$((cross_failed + 1)); fi  # packaging: .debs, qemu install, units, Buildroot/Yocto
-rl="$(mktemp)"; FUZZ_SECONDS="${FUZZ_SECONDS:-30}" bash scripts/fuzz.sh | tee "$rl" || true; rc="$(sed -n -E 's/^([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$rl" | tail -n 1)"; rm -f "$rl"; if [[ -n "$rc" ]]; then cross_passed=$((cross_passed + ${rc% *})); cross_failed=$((cross_failed + ${rc#* })); else cross_failed=$((cross_failed + 1)); fi  # reliability: every libFuzzer target ~30 s (scripts/fuzz.sh)
-rl="$(mktemp)"; bash scripts/sanitize.sh | tee "$rl" || true; rc="$(sed -n -E 's/^([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$rl" | tail -n 1)"; rm -f "$rl"; if [[ -n "$rc" ]]; then cross_passed=$((cross_passed + ${rc% *})); cross_failed=$((cross_failed + ${rc#* })); else cross_failed=$((cross_failed + 1)); fi  # reliability: ASan+UBSan unit+integration, valgrind on every Node integration suite
-rl="$(mktemp)"; bash tests/soak/run.sh | tee "$rl" || true; rc="$(sed -n -E 's/^([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$rl" | tail -n 1)"; rm -f "$rl"; if [[ -n "$rc" ]]; then cross_passed=$((cross_passed + ${rc% *})); cross_failed=$((cross_failed + ${rc#* })); else cross_failed=$((cross_failed + 1)); fi  # reliability: 10k-session soak with 20 watchers
-rl="$(mktemp)"; bash tests/faults/run.sh | tee "$rl" || true; rc="$(sed -n -E 's/^([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$rl" | tail -n 1)"; rm -f "$rl"; if [[ -n "$rc" ]]; then cross_passed=$((cross_passed + ${rc% *})); cross_failed=$((cross_failed + ${rc#* })); else cross_failed=$((cross_failed + 1)); fi  # reliability: hostile clients and injected /proc,/sys faults
-rl="$(mktemp)"; make --no-print-directory test-firmware | tee "$rl" || true; rc="$(sed -n -E 's/^([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$rl" | tail -n 1)"; rm -f "$rl"; if [[ -n "$rc" ]]; then cross_passed=$((cross_passed + ${rc% *})); cross_failed=$((cross_failed + ${rc#* })); else cross_failed=$((cross_failed + 1)); fi  # firmware: static lws+mbedTLS binaries, HTTPS/WSS under qemu-user
-rl="$(mktemp)"; bash tests/pristine/run.sh | tee "$rl" || true; rc="$(sed -n -E 's/^([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$rl" | tail -n 1)"; rm -f "$rl"; if [[ -n "$rc" ]]; then cross_passed=$((cross_passed + ${rc% *})); cross_failed=$((cross_failed + ${rc#* })); else cross_failed=$((cross_failed + 1)); fi  # first contact: git clone + the README's make run on a pristine Debian 12 root
+# One counted runner: its last "N passed, M failed" line adds to the totals; a runner
+# that breaks before printing one counts as a failure. (tee into a temp file:
+# `tee /dev/stderr` would truncate a log file that stderr points at.)
+counted() {
+  local log counts
+  log="$(mktemp)"
+  "$@" | tee "$log" || true
+  counts="$(sed -n -E 's/^([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$log" | tail -n 1)"
+  rm -f "$log"
+  if [[ -n "$counts" ]]; then
+    cross_passed=$((cross_passed + ${counts% *}))
+    cross_failed=$((cross_failed + ${counts#* }))
+  else
+    cross_failed=$((cross_failed + 1))
+    echo "test.sh: '$*' printed no counts (it broke; see above)" >&2
+  fi
+}
+counted bash tests/packaging/run.sh          # .debs, qemu install, units, Buildroot/Yocto
+counted env FUZZ_SECONDS="${FUZZ_SECONDS:-30}" bash scripts/fuzz.sh  # every libFuzzer target
+counted bash scripts/sanitize.sh             # ASan+UBSan unit+integration, valgrind on the Node suites
+counted bash tests/soak/run.sh               # 10k-session soak with 20 watchers
+counted bash tests/faults/run.sh             # hostile clients, budgets, operator and /proc,/sys faults
+counted make --no-print-directory test-firmware  # static lws+mbedTLS binaries, HTTPS/WSS under qemu-user
+counted bash tests/boot/run.sh               # the amd64 .deb under systemd in qemu-system
+counted bash tests/pristine/run.sh           # git clone + the README's make run on a pristine Debian 12 root
 cross_time=$((SECONDS - cross_start))
 
 # --- 3. sizes -------------------------------------------------------------------

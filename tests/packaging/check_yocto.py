@@ -30,6 +30,9 @@ def assignments(path):
 
 conf, _ = assignments(os.path.join(layer, "conf", "layer.conf"))
 coll = (conf.get("BBFILE_COLLECTIONS") or [""])[0].strip()
+layerdeps = set((conf.get("LAYERDEPENDS_" + coll) or [""])[0].split())
+check({"core", "openembedded-layer", "networking-layer", "meta-python"} <= layerdeps,
+      "LAYERDEPENDS: %s (mbedtls is in meta-networking, kconfiglib in meta-python)" % " ".join(sorted(layerdeps)))
 check(bool(coll), "layer.conf: BBFILE_COLLECTIONS = %s" % coll)
 for v in ("BBFILES", "BBFILE_PATTERN_" + coll, "BBFILE_PRIORITY_" + coll, "LAYERSERIES_COMPAT_" + coll):
     check(v in conf, "layer.conf sets %s" % v)
@@ -38,8 +41,24 @@ recipes = glob.glob(os.path.join(layer, "recipes-*", "sbcmon", "sbcmon_git.bb"))
 check(len(recipes) == 1, "one recipes-*/sbcmon/sbcmon_git.bb")
 if recipes:
     r, text = assignments(recipes[0])
-    for v in ("SUMMARY", "LICENSE", "LIC_FILES_CHKSUM", "SRC_URI", "S", "SRCREV", "PV"):
+    for v in ("SUMMARY", "LICENSE", "LIC_FILES_CHKSUM", "SRC_URI", "S", "PV"):
         check(v in r, "recipe sets %s" % v)
+    # Parsing must not need the network: a pinned commit, never AUTOREV.
+    srcrev = (r.get("SBCMON_SRCREV") or [""])[0]
+    check("AUTOREV" not in text and r.get("SRCREV_sbcmon") == ["${SBCMON_SRCREV}"]
+          and re.fullmatch(r"[0-9a-f]{40}", srcrev) is not None,
+          "SRCREV pinned through SBCMON_SRCREV (%s), no AUTOREV" % srcrev)
+    # The page: downloaded in do_fetch and checked by SHA-256.
+    src = (r.get("SRC_URI") or [""])[0]
+    www_sha = (r.get("SBCMON_WWW_SHA256") or [""])[0]
+    check("${SBCMON_WWW_URI};name=www;subdir=www-dist" in src
+          and r.get("SRC_URI[www.sha256sum]") == ["${SBCMON_WWW_SHA256}"]
+          and re.fullmatch(r"[0-9a-f]{64}", www_sha) is not None
+          and "sbcmon-www-${SBCMON_VERSION}.tar.gz" in (r.get("SBCMON_WWW_URI") or [""])[0],
+          "the page tarball is a SRC_URI entry with a sha256sum (%s)" % www_sha[:12])
+    check("python3-kconfiglib-native" in (r.get("DEPENDS") or [""])[0] and "/usr/bin/python3" not in text
+          and "-DSBCMON_PYTHON=${PYTHON}" in text,
+          "kconfig.py runs under the native python3 with python3-kconfiglib-native")
     lic = (r.get("LIC_FILES_CHKSUM") or [""])[0]
     m = re.search(r"file://([^;]+);md5=([0-9a-f]{32})", lic)
     real = hashlib.md5(open(os.path.join(root, m.group(1)), "rb").read()).hexdigest() if m else None
@@ -49,10 +68,13 @@ if recipes:
     inherits = set()
     for m in re.finditer(r"^inherit\s+(.+)$", text, re.M):
         inherits |= set(m.group(1).split())
-    check({"cmake", "pkgconfig", "systemd", "useradd"} <= inherits, "inherits cmake pkgconfig systemd useradd")
-    check("git://" in (r.get("SRC_URI") or [""])[0] + (r.get("SBCMON_GIT_URI") or [""])[0], "SRC_URI fetches the git tree")
+    check({"cmake", "pkgconfig", "python3native", "systemd", "useradd"} <= inherits,
+          "inherits cmake pkgconfig python3native systemd useradd")
+    check("git://" in (r.get("SBCMON_GIT_URI") or [""])[0] and "${SBCMON_GIT_URI}" in (r.get("SRC_URI") or [""])[0],
+          "SRC_URI fetches the git tree")
     check((r.get("S") or [""])[0] == "${WORKDIR}/git", "S = ${WORKDIR}/git")
     deps = set((r.get("DEPENDS") or [""])[0].split())
+    deps.discard("python3-kconfiglib-native")
     check({"libwebsockets", "cjson", "mbedtls", "zlib"} <= deps and "openssl" not in deps, "DEPENDS: %s" % " ".join(sorted(deps)))
     check(r.get("SYSTEMD_SERVICE:${PN}") == ["sbcmon.service"], "SYSTEMD_SERVICE:${PN} = sbcmon.service")
     check("USERADD_PACKAGES" in r and "USERADD_PARAM:${PN}" in r, "USERADD_PACKAGES and USERADD_PARAM:${PN} set")
@@ -71,6 +93,12 @@ if appends:
     pc = (a.get("PACKAGECONFIG[mbedtls]") or [""])[0].split(",")
     check(len(pc) == 3 and "-DLWS_WITH_MBEDTLS=ON" in pc[0] and pc[2].strip() == "mbedtls",
           "PACKAGECONFIG[mbedtls] = enable,disable,mbedtls with -DLWS_WITH_MBEDTLS=ON")
-    check(a.get("PACKAGECONFIG:remove") == ["ssl"] and "mbedtls" in " ".join(a.get("PACKAGECONFIG:append", [])),
-          "PACKAGECONFIG swaps ssl (OpenSSL) for mbedtls")
+    # BitBake splits a PACKAGECONFIG flag at every comma before expanding it: a comma
+    # inside ${@...} there breaks the parse (meta-oe's libwebsockets with it).
+    flags = {k: v[0] for k, v in a.items() if k.startswith("PACKAGECONFIG[")}
+    bad = [k for k, v in flags.items() if any("${@" in f and "}" not in f for f in v.split(","))]
+    check(flags and not bad, "no comma inside ${@...} in a PACKAGECONFIG flag %s" % " ".join(bad))
+    check(a.get("SBCMON_LWS_TLS") == ["mbedtls"] and "SBCMON_LWS_TLS" in " ".join(a.get("PACKAGECONFIG:remove", []))
+          and "mbedtls" in " ".join(a.get("PACKAGECONFIG:append", [])),
+          "PACKAGECONFIG swaps ssl (OpenSSL) for mbedtls unless SBCMON_LWS_TLS says otherwise")
 sys.exit(failures)

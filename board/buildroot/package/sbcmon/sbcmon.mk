@@ -9,38 +9,59 @@
 SBCMON_VERSION = 0.1.0
 SBCMON_SITE = $(BR2_EXTERNAL_SBCMON_PATH)/../..
 SBCMON_SITE_METHOD = local
+# Only the sources: not the build trees, npm's node_modules or a local .config.
+SBCMON_OVERRIDE_SRCDIR_RSYNC_EXCLUSIONS = \
+	--exclude /build --exclude node_modules --exclude /.config \
+	--exclude /defconfig
 SBCMON_LICENSE = MIT
 SBCMON_LICENSE_FILES = LICENSE
-SBCMON_DEPENDENCIES = host-pkgconf libwebsockets cjson mbedtls zlib
+SBCMON_DEPENDENCIES = host-pkgconf host-python3 host-python-kconfiglib \
+	libwebsockets cjson mbedtls zlib
 SBCMON_SUPPORTS_IN_SOURCE_BUILD = NO
 
+# The page is built with npm, which needs the network: the release's page bundle
+# (`make www-dist` in the sbcmon tree, reproducible) comes as a download checked
+# against sbcmon.hash. The local site method skips Buildroot's source step, so the
+# rsync step downloads it (into $(SBCMON_DL_DIR), or takes it from there offline).
+SBCMON_WWW_SOURCE = sbcmon-www-$(SBCMON_VERSION).tar.gz
+SBCMON_EXTRA_DOWNLOADS = \
+	https://github.com/sbcmon/sbcmon/releases/download/v$(SBCMON_VERSION)/$(SBCMON_WWW_SOURCE)
+
 SBCMON_BOARD = $(call qstrip,$(BR2_PACKAGE_SBCMON_BOARD))
-SBCMON_WWW_TARBALL = $(call qstrip,$(BR2_PACKAGE_SBCMON_WWW_TARBALL))
 
 SBCMON_CONF_OPTS = \
 	-DBUILD_TESTING=OFF \
-	-DSBCMON_CONFIG=$(@D)/sbcmon.config
+	-DSBCMON_CONFIG=$(@D)/sbcmon.config \
+	-DSBCMON_PYTHON=$(HOST_DIR)/bin/python3 \
+	-DSBCMON_WWW_DIR=$(@D)/www-dist
+
+# gcc 8 has <filesystem> in a library of its own.
+ifeq ($(BR2_TOOLCHAIN_GCC_AT_LEAST_9),)
+SBCMON_CONF_OPTS += -DCMAKE_CXX_STANDARD_LIBRARIES=-lstdc++fs
+endif
+
+define SBCMON_DOWNLOAD_WWW
+	$(call DOWNLOAD,$(SBCMON_EXTRA_DOWNLOADS))
+endef
+SBCMON_PRE_RSYNC_HOOKS += SBCMON_DOWNLOAD_WWW
+
+define SBCMON_EXTRACT_WWW
+	mkdir -p $(@D)/www-dist
+	$(call suitable-extractor,$(SBCMON_WWW_SOURCE)) \
+		$(SBCMON_DL_DIR)/$(SBCMON_WWW_SOURCE) | \
+		$(TAR) -C $(@D)/www-dist $(TAR_OPTIONS) -
+endef
+SBCMON_POST_RSYNC_HOOKS += SBCMON_EXTRACT_WWW
 
 # sbcmon's build settings come from its own Kconfig: turn the board's defconfig into
-# the .config that CMake reads (scripts/kconfig.py, which imports kconfiglib).
+# the .config that CMake reads (scripts/kconfig.py, with host-python-kconfiglib).
 define SBCMON_KCONFIG
-	@/usr/bin/python3 -c 'import kconfiglib' 2>/dev/null || { \
-		echo "sbcmon: the build host needs python3-kconfiglib"; exit 1; }
 	@test -f $(@D)/board/$(SBCMON_BOARD)/defconfig || { \
 		echo "sbcmon: no board '$(SBCMON_BOARD)' (BR2_PACKAGE_SBCMON_BOARD)"; exit 1; }
-	cd $(@D) && /usr/bin/python3 scripts/kconfig.py defconfig \
+	cd $(@D) && $(HOST_DIR)/bin/python3 scripts/kconfig.py defconfig \
 		board/$(SBCMON_BOARD)/defconfig $(@D)/sbcmon.config
 endef
 SBCMON_PRE_CONFIGURE_HOOKS += SBCMON_KCONFIG
-
-ifneq ($(SBCMON_WWW_TARBALL),)
-define SBCMON_UNPACK_WWW
-	mkdir -p $(@D)/www-dist
-	tar -xzf $(SBCMON_WWW_TARBALL) -C $(@D)/www-dist
-endef
-SBCMON_PRE_CONFIGURE_HOOKS += SBCMON_UNPACK_WWW
-SBCMON_CONF_OPTS += -DSBCMON_WWW_DIR=$(@D)/www-dist
-endif
 
 define SBCMON_INSTALL_CONF
 	$(INSTALL) -D -m 0644 $(@D)/board/common/sbcmon.conf $(TARGET_DIR)/etc/sbcmon.conf

@@ -6,18 +6,30 @@ SECTION = "console/utils"
 LICENSE = "MIT"
 LIC_FILES_CHKSUM = "file://LICENSE;md5=afaa96946fd58580b18ad4266c6bebce"
 
-# Point SBCMON_GIT_URI and SRCREV at your copy of the sbcmon repository (local.conf or a
-# bbappend), e.g. SBCMON_GIT_URI = "git:///srv/git/sbcmon.git;protocol=file".
+# The sbcmon tree to build: point SBCMON_GIT_URI and SBCMON_SRCREV at your copy and the
+# commit you release (local.conf or a bbappend), e.g.
+#   SBCMON_GIT_URI = "git:///srv/git/sbcmon.git;protocol=file"
+# SRCREV is a fixed commit: parsing never needs the network.
 SBCMON_GIT_URI ?= "git://github.com/sbcmon/sbcmon.git;protocol=https"
 SBCMON_BRANCH ?= "main"
-SRCREV ?= "${AUTOREV}"
-PV = "0.1.0+git${SRCPV}"
+SBCMON_SRCREV ?= "c2b5793824535b6134b44a732d85b158c112e2e5"
+SBCMON_VERSION = "0.1.0"
+PV = "${SBCMON_VERSION}+git"
 
-# The page is built with npm, which a BitBake task may not reach: ship the bundle that
-# `make www-dist` writes (build/sbcmon-www-0.1.0.tar.gz) in files/ beside this recipe.
-SRC_URI = "${SBCMON_GIT_URI};branch=${SBCMON_BRANCH} \
-           file://sbcmon-www-0.1.0.tar.gz;subdir=www-dist \
+# The page is built with npm, which a BitBake task may not reach: the release's page
+# bundle (what `make www-dist` writes: build/sbcmon-www-<version>.tar.gz, reproducible)
+# is downloaded in do_fetch and checked by SHA-256. For a tree of your own, set both:
+#   SBCMON_WWW_URI = "file:///path/to/sbcmon-www-0.1.0.tar.gz"
+#   SBCMON_WWW_SHA256 = "<sha256sum of it>"
+SBCMON_WWW_URI ?= "https://github.com/sbcmon/sbcmon/releases/download/v${SBCMON_VERSION}/sbcmon-www-${SBCMON_VERSION}.tar.gz"
+SBCMON_WWW_SHA256 ?= "110419a27d20cd86d2c4bdb73d55fbb72145bdee27eb3ebd42dd944144ae1071"
+
+SRC_URI = "${SBCMON_GIT_URI};branch=${SBCMON_BRANCH};name=sbcmon \
+           ${SBCMON_WWW_URI};name=www;subdir=www-dist \
            "
+SRCREV_sbcmon = "${SBCMON_SRCREV}"
+SRCREV_FORMAT = "sbcmon"
+SRC_URI[www.sha256sum] = "${SBCMON_WWW_SHA256}"
 S = "${WORKDIR}/git"
 
 # Build-time settings: a board folder of the sbcmon tree (rpi3, rpi4, rpi5, rpizero2w,
@@ -25,22 +37,20 @@ S = "${WORKDIR}/git"
 SBCMON_BOARD ?= "rpi4"
 SBCMON_BOARD:beaglebone-yocto ?= "beaglebone-black"
 
-DEPENDS = "libwebsockets cjson mbedtls zlib"
+DEPENDS = "libwebsockets cjson mbedtls zlib python3-kconfiglib-native"
 
-inherit cmake pkgconfig systemd useradd
+inherit cmake pkgconfig python3native systemd useradd
 
+# sbcmon's CMake turns the Kconfig .config into a header with scripts/kconfig.py, which
+# imports kconfiglib: meta-python's python3-kconfiglib-native, run by the native python3.
 EXTRA_OECMAKE = "-DBUILD_TESTING=OFF \
                  -DSBCMON_CONFIG=${B}/sbcmon.config \
                  -DSBCMON_WWW_DIR=${WORKDIR}/www-dist \
-                 -DSBCMON_PYTHON=${SBCMON_PYTHON} \
+                 -DSBCMON_PYTHON=${PYTHON} \
                  "
 
-# sbcmon's CMake turns a Kconfig .config into a header with scripts/kconfig.py, which
-# imports kconfiglib: there is no -native recipe for it, so the build host's python3 with
-# python3-kconfiglib runs it (the same interpreter for this step and for CMake).
-SBCMON_PYTHON ?= "/usr/bin/python3"
 do_configure:prepend() {
-    ${SBCMON_PYTHON} ${S}/scripts/kconfig.py defconfig ${S}/board/${SBCMON_BOARD}/defconfig ${B}/sbcmon.config
+    ${PYTHON} ${S}/scripts/kconfig.py defconfig ${S}/board/${SBCMON_BOARD}/defconfig ${B}/sbcmon.config
 }
 
 do_install:append() {
