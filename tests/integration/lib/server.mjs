@@ -20,8 +20,8 @@ export const SBCMON_ONLY = IS_REFERENCE ? "sbcmon-only: the reference server dif
 // Heartbeats stretch with SBCMON_TIME_SCALE (sbcmon only): under valgrind a 300 kB
 // payload takes longer than 200 ms to parse, and a missed pong would end the session.
 const HEARTBEAT_SCALE = IS_REFERENCE ? 1 : TIME_SCALE;
-export const PING_INTERVAL = 300 * HEARTBEAT_SCALE;
-export const PING_TIMEOUT = 200 * HEARTBEAT_SCALE;
+export const PING_INTERVAL = Math.round(300 * HEARTBEAT_SCALE);  // whole ms: sbcmon takes no fractions
+export const PING_TIMEOUT = Math.round(200 * HEARTBEAT_SCALE);
 export const MAX_PAYLOAD = 1000000;
 export const CONNECT_TIMEOUT = 1000;
 
