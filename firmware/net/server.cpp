@@ -19,6 +19,7 @@
 #include "config/config.h"
 #include "engineio/engine.h"
 #include "net/http.h"
+#include "net/latency.h"
 #include "net/system.h"
 #include "util/ct.h"
 
@@ -159,6 +160,7 @@ struct Server::Impl final : eio::Port {
   Timer engine_timer{};
   std::uint32_t period_ms = 0;
   std::function<void()> periodic;
+  TickLatency latency;   // bench only (SBCMON_BENCH_LATENCY)
   std::uint64_t next_tick_ms = 0;
   std::uint64_t engine_armed_ms = eio::kNever;
 
@@ -595,7 +597,9 @@ struct Server::Impl final : eio::Port {
       if (lws_write(wsi, reinterpret_cast<unsigned char*>(tx.data()) + LWS_PRE,
                     tx.size() - LWS_PRE, binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT) < 0)
         return -1;
-      if (lws_send_pipe_choked(wsi)) break;
+      latency.frame(tx.size() - LWS_PRE);
+      // Asking whether the socket takes more costs a poll(2): only when there is more.
+      if (engine->queued(c->session) != 0 && lws_send_pipe_choked(wsi)) break;
     }
     lws_callback_on_writable(wsi);
     return 0;
@@ -670,6 +674,7 @@ struct Server::Impl final : eio::Port {
   static void on_tick_timer(lws_sorted_usec_list_t* sul) {
     Impl* self = reinterpret_cast<Timer*>(sul)->self;
     self->schedule_tick();
+    self->latency.tick();
     if (self->periodic) self->periodic();
     self->arm();
   }
@@ -838,6 +843,10 @@ bool Server::start(const ServerConfig& config, std::string& error) {
   info.max_http_header_pool = static_cast<unsigned short>(config::kMaxSessions + 16);
   info.max_http_header_data = static_cast<unsigned short>(config.max_header_bytes);
   info.keepalive_timeout = 60;
+  // lws sizes its fd tables for `ulimit -n` (two 160 KiB tables at 20000) unless told:
+  // a session holds up to three connections (websocket, poll, post during the upgrade),
+  // plus page, metrics and over-limit callers being turned away.
+  info.fd_limit_per_thread = static_cast<unsigned int>(3 * config::kMaxSessions + 64);
   if (!config.tls_cert.empty()) {
     info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
     info.ssl_cert_filepath = config.tls_cert.c_str();
@@ -876,6 +885,7 @@ int Server::run() {
   while (g_stop == 0) {
     if (lws_service(m.ctx, 0) < 0) return 1;
   }
+  m.latency.write();
   return 0;
 }
 
