@@ -90,7 +90,8 @@ bool Engine::consistent() const {
         ++live;
         break;
       case Phase::kWebSocket:
-        if (s.has_get || s.has_post) return false;
+        // A poll or POST from before the upgrade may still be finishing.
+        if (!s.has_ws) return false;
         ++live;
         break;
     }
@@ -362,7 +363,16 @@ void Engine::on_probe_packet(Session& s, const Packet& p) {
     if (s.queued() > 0) port_.wake(h, Channel::kWebSocket);
     return;
   }
-  close_session(s, false);
+  drop_probe(s);
+}
+
+void Engine::drop_probe(Session& s) {
+  // Anything else on the probe ends the probe only, as in the reference: the
+  // session carries on polling.
+  if (!s.has_ws) return;
+  s.has_ws = false;
+  s.probe_gone();
+  port_.hang_up(handle_of(s), Channel::kWebSocket, Reason::kNormal);
 }
 
 // ---- websocket --------------------------------------------------------------------
@@ -390,7 +400,9 @@ WsData Engine::ws_data(SessionHandle h, std::string_view part, bool first, bool 
   std::string msg = std::move(s->message());
   s->message().clear();
   const auto p = binary ? decode_binary_frame(msg, s->protocol()) : decode_text_packet(msg);
-  if (!p) {
+  if (!p && s->phase() != Phase::kWebSocket) {
+    drop_probe(*s);
+  } else if (!p) {
     close_session(*s, false);
   } else if (s->phase() != Phase::kWebSocket) {
     on_probe_packet(*s, *p);
@@ -442,15 +454,12 @@ std::uint64_t Engine::tick(std::uint64_t now) {
     for (;;) {
       const Due d = s.due(now, cfg_.limits);
       if (d == Due::kNothing) break;
-      const SessionHandle h = handle_of(s);
       if (d == Due::kPing) {
         push(s, PacketType::kPing, nullptr, false);
       } else if (d == Due::kPingTimeout) {
         close_session(s, false);
-      } else if (d == Due::kUpgradeTimeout && s.has_ws) {
-        s.has_ws = false;
-        s.probe_gone();
-        port_.hang_up(h, Channel::kWebSocket, Reason::kNormal);
+      } else if (d == Due::kUpgradeTimeout) {
+        drop_probe(s);
       }
     }
   }

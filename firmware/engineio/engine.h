@@ -156,6 +156,7 @@ class Engine final : public socketio::EngineLink {
   void maybe_release(Session& s);
   void on_packet(Session& s, const Packet& p, bool over_websocket, std::uint64_t now);
   void on_probe_packet(Session& s, const Packet& p);
+  void drop_probe(Session& s);
 
   EngineConfig cfg_;
   Port& port_;

@@ -128,7 +128,20 @@ struct Head {
   const char* encoding = nullptr;      // Content-Encoding
   bool preflight = false;              // CORS preflight answer
   bool upgrade_refusal = false;        // answering a websocket handshake
+  bool close = false;                  // the server hangs up after this response
 };
+
+// True when the Connection header lists `token` (case-insensitive).
+bool connection_has(lws* wsi, std::string_view token) {
+  char buf[64];
+  const std::string_view conn = header(wsi, WSI_TOKEN_CONNECTION, buf, sizeof(buf));
+  for (std::size_t i = 0; i + token.size() <= conn.size(); ++i) {
+    bool eq = true;
+    for (std::size_t j = 0; j < token.size() && eq; ++j) eq = (conn[i + j] | 0x20) == token[j];
+    if (eq) return true;
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -167,6 +180,9 @@ struct Server::Impl final : eio::Port {
   std::string tx;        // scratch for one outgoing frame or HTTP body, LWS_PRE in front
   std::string body;      // scratch for a polling payload
   std::string inflated;  // scratch for a page asked for without gzip
+  // Set before answering a request whose body is left unread: the next
+  // response announces Connection: close and the connection is dropped.
+  bool hang_up_after = false;
 
   // ---- which connection carries what ------------------------------------------
   Link& link_of(SessionHandle h) {
@@ -226,6 +242,16 @@ struct Server::Impl final : eio::Port {
     lws_sul_schedule(ctx, 0, &engine_timer.sul, &Impl::on_engine_timer, wait);
   }
 
+  // Fires what fell due before handling an event, so a deadline is exact even
+  // when the timer callback comes after the request that races it.
+  void catch_up() {
+    if (!engine || engine_armed_ms == eio::kNever) return;
+    const std::uint64_t now = monotonic_ms();
+    if (now < engine_armed_ms) return;
+    engine->tick(now);
+    arm();
+  }
+
   static void on_engine_timer(lws_sorted_usec_list_t* sul) {
     Impl* self = reinterpret_cast<Timer*>(sul)->self;
     self->engine_armed_ms = eio::kNever;
@@ -241,8 +267,13 @@ struct Server::Impl final : eio::Port {
                                        static_cast<int>(std::strlen(value)), p, end);
   }
 
-  // The one writer of response headers. Returns non-zero when they do not fit.
-  int write_head(lws* wsi, const Head& h, unsigned char** p, unsigned char* end) const {
+  // The one writer of response headers, from `start` up to `*p`. Returns
+  // non-zero when they do not fit. `closing` comes back true when the
+  // connection ends after this response (announced with Connection: close):
+  // asked by `h`, by the client, or HTTP/1.0 without keep-alive.
+  int write_head(lws* wsi, const Head& h, unsigned char* start, unsigned char** p,
+                 unsigned char* end, bool& closing) const {
+    closing = true;
     if (h.upgrade_refusal) {
       const std::string len = std::to_string(h.length);
       if (lws_add_http_header_status(wsi, h.status, p, end) != 0 ||
@@ -251,8 +282,19 @@ struct Server::Impl final : eio::Port {
           add_header(wsi, "connection:", "close", p, end) != 0) {
         return -1;
       }
-    } else if (lws_add_http_common_headers(wsi, h.status, h.content_type, h.length, p, end) != 0) {
-      return -1;
+    } else {
+      if (lws_add_http_common_headers(wsi, h.status, h.content_type, h.length, p, end) != 0) return -1;
+      // lws answers in the request's version; HTTP/1.0 keeps the connection
+      // only when asked. Say whether it stays: a keep-alive client must never
+      // reuse a socket the server is about to close.
+      const bool http10 = *p - start >= 8 && std::memcmp(start, "HTTP/1.0", 8) == 0;
+      const bool keep_alive = connection_has(wsi, "keep-alive");
+      closing = h.close || connection_has(wsi, "close") || (http10 && !keep_alive);
+      if (closing) {
+        if (add_header(wsi, "connection:", "close", p, end) != 0) return -1;
+      } else if (http10 && add_header(wsi, "connection:", "keep-alive", p, end) != 0) {
+        return -1;
+      }
     }
     if (add_header(wsi, "x-content-type-options:", "nosniff", p, end) != 0 ||
         add_header(wsi, "referrer-policy:", "no-referrer", p, end) != 0 ||
@@ -292,12 +334,16 @@ struct Server::Impl final : eio::Port {
   }
 
   // Writes a complete response; returns what the lws callback should return.
-  int respond(lws* wsi, const Head& h, std::string_view content, bool head_only = false) {
+  int respond(lws* wsi, const Head& head, std::string_view content, bool head_only = false) {
     unsigned char hdr[LWS_PRE + 2048];
     unsigned char* start = hdr + LWS_PRE;
     unsigned char* p = start;
     unsigned char* end = hdr + sizeof(hdr) - 1;
-    if (write_head(wsi, h, &p, end) != 0) return -1;
+    Head h = head;
+    h.close = h.close || hang_up_after;
+    hang_up_after = false;
+    bool closing = true;
+    if (write_head(wsi, h, start, &p, end, closing) != 0) return -1;
     if (lws_finalize_write_http_header(wsi, start, &p, end) != 0) return -1;
     if (!head_only && !content.empty()) {
       tx.assign(LWS_PRE, '\0');
@@ -305,6 +351,7 @@ struct Server::Impl final : eio::Port {
       auto* data = reinterpret_cast<unsigned char*>(tx.data()) + LWS_PRE;
       if (lws_write(wsi, data, content.size(), LWS_WRITE_HTTP_FINAL) < 0) return -1;
     }
+    if (closing) return -1;
     return lws_http_transaction_completed(wsi) != 0 ? -1 : 0;
   }
 
@@ -337,7 +384,10 @@ struct Server::Impl final : eio::Port {
     h.content_type = "application/json";
     h.length = content.size();
     h.upgrade_refusal = true;
-    if (write_head(wsi, h, &p, end) != 0 || lws_finalize_http_header(wsi, &p, end) != 0) return -1;
+    bool closing = true;
+    if (write_head(wsi, h, start, &p, end, closing) != 0 || lws_finalize_http_header(wsi, &p, end) != 0) {
+      return -1;
+    }
     const auto n = std::min<std::size_t>(content.size(), static_cast<std::size_t>(end - p));
     std::memcpy(p, content.data(), n);
     p += n;
@@ -398,6 +448,10 @@ struct Server::Impl final : eio::Port {
   int engine_http(lws* wsi, Conn* c, Endpoint endpoint, Method method) {
     char qbuf[512];
     const eio::Verdict v = verify(wsi, endpoint, method, false, qbuf, sizeof(qbuf));
+    // Answered before its body was read, a request with a body cannot be
+    // followed by another on the same connection.
+    hang_up_after = method != Method::kGet && method != Method::kHead && method != Method::kOptions &&
+                    (v.kind != eio::Verdict::Kind::kSession || method != Method::kPost);
     switch (v.kind) {
       case eio::Verdict::Kind::kError:
         return respond_error(wsi, v.error);
@@ -434,13 +488,20 @@ struct Server::Impl final : eio::Port {
     }
     char lbuf[24];
     const std::string_view len = header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, lbuf, sizeof(lbuf));
-    const unsigned long long declared = len.empty() ? 0 : std::strtoull(lbuf, nullptr, 10);
+    if (len.empty()) {
+      // A body without Content-Length (chunked) is never delivered by lws:
+      // say so at once rather than leave the client waiting.
+      hang_up_after = true;
+      return respond(wsi, HTTP_STATUS_LENGTH_REQUIRED, "text/plain", "Length Required");
+    }
+    const unsigned long long declared = std::strtoull(lbuf, nullptr, 10);
     switch (engine->post_begin(h, declared)) {
       case eio::PostStart::kRefuse:
+        hang_up_after = true;
         return respond_error(wsi, eio::ErrorCode::kBadRequest);
       case eio::PostStart::kTooLarge:
-        respond_too_large(wsi);
-        return -1;  // not worth reading: hang up
+        hang_up_after = true;  // not worth reading: hang up
+        return respond_too_large(wsi);
       case eio::PostStart::kDrain:
         // Read and drop a moderately oversized body before answering, so the
         // client is not cut off mid-upload (EPIPE) and sees the 413.
@@ -479,8 +540,8 @@ struct Server::Impl final : eio::Port {
     if (engine->post_body(c->session, std::string_view(in, len))) return 0;
     unlink(wsi, c, Channel::kPost);
     c->role = Role::kNone;
-    respond_too_large(wsi);
-    return -1;
+    hang_up_after = true;  // the rest of the body is not read
+    return respond_too_large(wsi);
   }
 
   int on_post_complete(lws* wsi, Conn* c) {
@@ -700,6 +761,7 @@ struct Server::Impl final : eio::Port {
         *c = Conn{};
         const Method method = method_of(wsi);
         if (const std::optional<Endpoint> endpoint = self->endpoint_of(path)) {
+          self->catch_up();
           return self->engine_http(wsi, c, *endpoint, method);
         }
         return self->serve_static(wsi, path, method);
@@ -708,6 +770,7 @@ struct Server::Impl final : eio::Port {
         if (c->role != Role::kPollPost) return 0;
         return self->on_post_body(wsi, c, static_cast<const char*>(in), len);
       case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        self->catch_up();
         if (c->role != Role::kPollPost && c->role != Role::kDrain) {
           return self->respond(wsi, HTTP_STATUS_NOT_FOUND, "text/plain", "Not Found");
         }
@@ -734,11 +797,14 @@ struct Server::Impl final : eio::Port {
         self->on_closed(wsi, c, c->role == Role::kPollGet ? Channel::kPoll : Channel::kPost);
         return 0;
       case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+        self->catch_up();
         if (std::strcmp(static_cast<const char*>(in), "websocket") != 0) return -1;
         return self->confirm_upgrade(wsi);
       case LWS_CALLBACK_ESTABLISHED:
+        self->catch_up();
         return self->on_ws_established(wsi, c);
       case LWS_CALLBACK_RECEIVE:
+        self->catch_up();
         return self->on_ws_receive(wsi, c, static_cast<const char*>(in), len);
       case LWS_CALLBACK_SERVER_WRITEABLE:
         return self->on_ws_writeable(wsi, c);

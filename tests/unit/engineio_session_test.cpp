@@ -343,6 +343,66 @@ TEST_F(EngineTest, TheTableIsBoundedAndStaleHandlesAreRefused) {
   EXPECT_TRUE(engine_.consistent());
 }
 
+TEST_F(EngineTest, ABadPacketOnTheProbeClosesOnlyTheProbe) {
+  const SessionHandle h = open_polling();
+  ASSERT_TRUE(engine_.ws_attach(h, 10));
+  ws(h, "9garbage", 20);
+  EXPECT_TRUE(port_.hung_up(h, Channel::kWebSocket));
+  EXPECT_EQ(engine_.phase(h), Phase::kPolling);
+  // A packet that is valid but not part of the upgrade does the same.
+  ASSERT_TRUE(engine_.ws_attach(h, 30));
+  ws(h, "4hello", 40);
+  EXPECT_EQ(engine_.phase(h), Phase::kPolling);
+  engine_.send(h, std::make_shared<const std::string>("alive"), false);
+  EXPECT_EQ(payload(h), "4alive");
+  EXPECT_TRUE(engine_.consistent());
+}
+
+TEST_F(EngineTest, ForcedCloseAnswersTheHeldPollWithANoop) {
+  const SessionHandle h = open_polling();
+  ASSERT_EQ(engine_.poll(h), PollStart::kHold);
+  post(h, "1", 10);
+  EXPECT_EQ(engine_.phase(h), Phase::kClosed);
+  EXPECT_TRUE(port_.woke(h, Channel::kPoll));
+  EXPECT_EQ(payload(h), "6");
+  EXPECT_EQ(engine_.phase(h), Phase::kFree);
+
+  const SessionHandle v3 = open_polling(Protocol::kV3);
+  ASSERT_EQ(engine_.poll(v3), PollStart::kHold);
+  post(v3, "1:1", 10);
+  EXPECT_EQ(payload(v3), "1:6");
+  EXPECT_TRUE(engine_.consistent());
+}
+
+TEST_F(EngineTest, V3WithoutB64SendsBinaryAsTheXhr2Payload) {
+  const SessionHandle h = open_polling(Protocol::kV3, 0, false);
+  engine_.send(h, std::make_shared<const std::string>("hi"), false);
+  engine_.send(h, std::make_shared<const std::string>(std::string("\x01\x02", 2)), true);
+  std::string out;
+  ASSERT_EQ(engine_.poll(h), PollStart::kAnswer);
+  ASSERT_EQ(engine_.take_payload(h, out), Payload::kBinary);
+  EXPECT_EQ(out, std::string("\x00\x03\xff" "4hi" "\x01\x03\xff\x04\x01\x02", 12));
+  // Text only: the text form, binary payloads are for binary data.
+  engine_.send(h, std::make_shared<const std::string>("hi"), false);
+  ASSERT_EQ(engine_.take_payload(h, out), Payload::kText);
+  EXPECT_EQ(out, "3:4hi");
+  // With b64=1 binary goes base64 in the text form.
+  const SessionHandle b64 = open_polling(Protocol::kV3, 0, true);
+  engine_.send(b64, std::make_shared<const std::string>(std::string("\x01\x02", 2)), true);
+  ASSERT_EQ(engine_.take_payload(b64, out), Payload::kText);
+  EXPECT_EQ(out, "6:b4AQI=");
+}
+
+TEST_F(EngineTest, AQueryCutShortIsAnUnknownSidNeverAHandshake) {
+  Request r;
+  r.endpoint = Endpoint::kEcho;
+  r.query = "EIO=4&transport=polling";
+  r.query_truncated = true;  // the sid did not fit
+  const Verdict v = engine_.verify(r);
+  EXPECT_EQ(v.kind, Verdict::Kind::kError);
+  EXPECT_EQ(v.error, ErrorCode::kUnknownSid);
+}
+
 TEST(RingTest, TryPushRefusesWhenFullAndPopFrontIsOldestFirst) {
   sbcmon::util::Ring<int, 3> r;
   EXPECT_TRUE(r.try_push(1));
