@@ -91,11 +91,11 @@ async function startServer(server, periodMs, n) {
   throw new Error(`${server.key} did not come up on :${port}: ${stderr.slice(0, 500)}`);
 }
 
-async function stopServer(proc) {
+async function stopServer(proc, graceMs = 3000) {
   if (proc.child.exitCode !== null) return;
   const exited = new Promise((r) => proc.child.once('exit', r));
   proc.child.kill('SIGTERM');
-  const t = setTimeout(() => proc.child.kill('SIGKILL'), 3000);
+  const t = setTimeout(() => proc.child.kill('SIGKILL'), graceMs);
   await exited;
   clearTimeout(t);
 }
@@ -262,7 +262,7 @@ async function callgrindPhase(server, n) {
     execSync(`callgrind_control -i off ${child.pid}`, { stdio: 'ignore' });
   } finally {
     cs.close();
-    await stopServer(proc);
+    await stopServer(proc, 60000);  // callgrind writes its totals on the way out
   }
   const text = readFileSync(file, 'utf8');
   const m = /^(?:summary|totals):\s+(\d+)/m.exec(text);

@@ -214,7 +214,7 @@ CMAKE_COMMON=(-DCMAKE_TOOLCHAIN_FILE="$TOOLCHAIN" -DSBCMON_CROSS_TRIPLET="$TRIPL
               -DCMAKE_INSTALL_LIBDIR=lib -DCMAKE_BUILD_TYPE=MinSizeRel
               -DCMAKE_C_FLAGS="-ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables")
 # The build machine's own libcap headers would make lws want a libcap the prefix lacks.
-[[ "$ARCH" == x86_64 ]] && CMAKE_COMMON+=(-DLWS_HAVE_SYS_CAPABILITY_H=OFF)
+[[ "$ARCH" == x86_64 ]] && CMAKE_COMMON+=(-DLWS_HAVE_SYS_CAPABILITY_H=OFF -DLWS_HAVE_LIBCAP=OFF)
 export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-1700000000}"
 
 if [[ -f "$PREFIX/.done" ]]; then
