@@ -265,7 +265,7 @@ async function callgrindPhase(server, n) {
     await stopServer(proc, 60000);  // callgrind writes its totals on the way out
   }
   const text = readFileSync(file, 'utf8');
-  const m = /^(?:summary|totals):\s+(\d+)/m.exec(text);
+  const m = /^totals:\s+(\d+)/m.exec(text) || /^summary:\s+(\d+)/m.exec(text);
   if (!m) throw new Error(`no totals in ${file}`);
   return { n, periodMs, ticks, instructions: Number(m[1]), perTick: Number(m[1]) / ticks };
 }
