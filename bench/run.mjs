@@ -26,14 +26,16 @@ const ALL_SERVERS = [
     // The product build (64 sessions) while the clients fit, the 1100-session bench copy beyond.
     cmd: (port, periodMs, n) => (n <= 64
       ? [args.sbcmon64, '--port', String(port), '--bind', '127.0.0.1', '--interval', `${periodMs}ms`,
-        '--handshakes-per-s', '0', '--max-sessions', '64']
+        '--handshakes-per-s', '0', '--max-sessions', '64', '--sessions-per-addr', '0']
       : [args.sbcmon, '--port', String(port), '--bind', '127.0.0.1', '--interval', `${periodMs}ms`,
-        '--handshakes-per-s', '0', '--max-sessions', '1100']) },
+        '--handshakes-per-s', '0', '--max-sessions', '1100', '--sessions-per-addr', '0',
+        '--max-connections', '4096']) },
   // The same code as shipped to boards: static, lws + mbedTLS from pinned sources (make firmware BOARD=host).
   { key: 'static', name: 'sbcmon static firmware', nsp: '/', event: 'sample', minPeriodMs: 100, only: 'ws',
     skip: !args.static,
     cmd: (port, periodMs, n) => [n <= 64 ? args.static64 : args.static, '--port', String(port), '--bind', '127.0.0.1',
-      '--interval', `${periodMs}ms`, '--handshakes-per-s', '0', '--max-sessions', n <= 64 ? '64' : '1100'] },
+      '--interval', `${periodMs}ms`, '--handshakes-per-s', '0', '--sessions-per-addr', '0',
+      ...(n <= 64 ? ['--max-sessions', '64'] : ['--max-sessions', '1100', '--max-connections', '4096'])] },
   // The floor: a bare lws server writing one message of sbcmon's sample size per period (bench/floor.c).
   { key: 'floor', name: 'bare libwebsockets (floor)', nsp: '/', event: 'sample', minPeriodMs: 10, only: 'ws',
     skip: !args.floor,

@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <string_view>
 
+#include <sys/stat.h>
+
 #include "config/config.h"
 
 namespace sbcmon::app {
@@ -48,6 +50,10 @@ Options default_options() {
   o.handshakes_per_s = config::kHandshakesPerSecond;
   o.max_queue = config::kSessionQueueMax;
   o.max_header_bytes = config::kMaxHeaderBytes;
+  o.memory_budget = config::kMemoryBudget;
+  o.max_connections = config::kMaxConnections;
+  o.sessions_per_addr = config::kSessionsPerAddr;
+  o.unjoined_per_addr = config::kUnjoinedPerAddr;
   return o;
 }
 
@@ -74,6 +80,23 @@ bool parse_duration_ms(const std::string& text, std::uint64_t& out_ms) {
   return true;
 }
 
+bool parse_size(const std::string& text, std::uint64_t& out_bytes) {
+  std::string num = text;
+  std::uint64_t scale = 1;
+  if (num.size() > 3 && num.compare(num.size() - 2, 2, "iB") == 0) num.resize(num.size() - 2);
+  if (!num.empty()) {
+    const char u = num.back();
+    if (u == 'k' || u == 'K') scale = 1024;
+    if (u == 'm' || u == 'M') scale = 1024 * 1024;
+    if (u == 'g' || u == 'G') scale = 1024 * 1024 * 1024;
+    if (scale != 1) num.pop_back();
+  }
+  std::uint64_t v = 0;
+  if (!parse_uint(num, v) || v > (std::uint64_t{1} << 40) / scale) return false;
+  out_bytes = v * scale;
+  return true;
+}
+
 std::string usage() {
   return "Usage: sbcmon [options]\n"
          "Live system monitor: serves a page and Socket.IO on one port.\n"
@@ -88,6 +111,8 @@ std::string usage() {
          std::to_string(config::kPingIntervalMs) + "ms)\n"
          "  --ping-timeout T      Engine.IO pingTimeout (default " +
          std::to_string(config::kPingTimeoutMs) + "ms)\n"
+         "  --connect-timeout T   close a session that joins no namespace within T (default " +
+         std::to_string(config::kConnectTimeoutMs) + "ms)\n"
          "  --max-payload BYTES   largest message accepted (default " +
          std::to_string(config::kMaxPayload) + ")\n"
          "  --tls / --no-tls      serve HTTPS and WSS on the port (default " +
@@ -100,6 +125,17 @@ std::string usage() {
          "  --user NAME           drop to this user after binding (when started as root)\n"
          "  --token-file FILE     require the access token in FILE from every client\n"
          "  --allow-origin URL    also accept pages from this origin (repeatable)\n"
+         "  --allow-host NAME     also answer requests for this Host (repeatable; .example.com\n"
+         "                        for a domain; IP literals, localhost, the hostname and\n"
+         "                        <hostname>.local always work)\n"
+         "  --memory-budget SIZE  memory all clients together may make sbcmon hold (e.g. 8M;\n"
+         "                        default " + std::to_string(config::kMemoryBudget >> 10) + "k)\n"
+         "  --max-connections N   open connections, kept below the fd limit (default " +
+         std::to_string(config::kMaxConnections) + ")\n"
+         "  --sessions-per-addr N sessions one client address may hold (0 = no limit; default " +
+         std::to_string(config::kSessionsPerAddr) + ")\n"
+         "  --unjoined-per-addr N of those, not yet connected to a namespace (0 = no limit;\n"
+         "                        default " + std::to_string(config::kUnjoinedPerAddr) + ")\n"
          "  --max-sessions N      concurrent Engine.IO sessions (1.." + std::to_string(config::kMaxSessions) + ")\n"
          "  --handshakes-per-s N  new sessions per second per client address (0 = no limit; default " +
          std::to_string(config::kHandshakesPerSecond) + ")\n"
@@ -164,7 +200,9 @@ ParseResult parse_args(int argc, const char* const* argv, Options& opts) {
         "--port",        "--bind",       "--interval",     "--proc-root",    "--sys-root",
         "--ping-interval", "--ping-timeout", "--max-payload", "--config",     "--user",
         "--token-file",  "--allow-origin", "--max-sessions", "--handshakes-per-s", "--tls-cert",
-        "--tls-key",     "--state-dir", "--max-queue", "--max-header-bytes"};
+        "--tls-key",     "--state-dir", "--max-queue", "--max-header-bytes", "--allow-host",
+        "--memory-budget", "--max-connections", "--sessions-per-addr", "--unjoined-per-addr",
+        "--connect-timeout"};
     bool known = false;
     for (const char* k : kValued) known = known || arg == k;
     if (!known) return fail("unknown option '" + arg + "' (see --help)");
@@ -186,6 +224,10 @@ ParseResult parse_args(int argc, const char* const* argv, Options& opts) {
     } else if (arg == "--proc-root" || arg == "--sys-root") {
       if (value.empty()) return fail(arg + " needs a directory");
       (arg == "--proc-root" ? opts.proc_root : opts.sys_root) = value;
+    } else if (arg == "--connect-timeout") {
+      if (!parse_duration_ms(value, n) || n < 100 || n > 600000)
+        return fail(range_error(arg, value, 100, 600000, "ms"));
+      opts.connect_timeout_ms = static_cast<std::uint32_t>(n);
     } else if (arg == "--ping-interval" || arg == "--ping-timeout") {
       if (!parse_duration_ms(value, n) || n < 100 || n > 600000)
         return fail(range_error(arg, value, 100, 600000, "ms"));
@@ -215,6 +257,28 @@ ParseResult parse_args(int argc, const char* const* argv, Options& opts) {
       if (!scheme || value.find('/', value.find("//") + 2) != std::string::npos || opts.allow_origins.size() >= 16)
         return fail("invalid value '" + value + "' for --allow-origin: expected e.g. http://host:port");
       opts.allow_origins.push_back(value);
+    } else if (arg == "--allow-host") {
+      bool ok = !value.empty() && value.size() <= 253 && opts.allow_hosts.size() < 16;
+      for (char c : value) {
+        ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '.' || c == '_' || c == '*');
+      }
+      if (!ok || (value.find('*') != std::string::npos && value != "*") || value == ".")
+        return fail("invalid value '" + value + "' for --allow-host: expected a name, .domain or *");
+      opts.allow_hosts.push_back(value);
+    } else if (arg == "--memory-budget") {
+      constexpr std::uint64_t kMin = 256 * 1024;
+      constexpr std::uint64_t kMax = std::uint64_t{4} << 30;
+      if (!parse_size(value, n) || n < kMin || n > kMax)
+        return fail("invalid value '" + value + "' for --memory-budget: expected 256k..4G");
+      opts.memory_budget = static_cast<std::size_t>(n);
+    } else if (arg == "--max-connections") {
+      if (!parse_uint(value, n) || n < 16 || n > 65536) return fail(range_error(arg, value, 16, 65536, ""));
+      opts.max_connections = static_cast<std::size_t>(n);
+    } else if (arg == "--sessions-per-addr" || arg == "--unjoined-per-addr") {
+      if (!parse_uint(value, n) || n > 4096) return fail(range_error(arg, value, 0, 4096, ""));
+      (arg == "--sessions-per-addr" ? opts.sessions_per_addr : opts.unjoined_per_addr) =
+          static_cast<std::size_t>(n);
     } else if (arg == "--max-sessions") {
       if (!parse_uint(value, n) || n < 1 || n > config::kMaxSessions)
         return fail(range_error(arg, value, 1, config::kMaxSessions, ""));
@@ -259,6 +323,13 @@ bool load_config_file(const std::string& path, Options& opts, std::string& error
     std::FILE* f;
     ~Closer() { std::fclose(f); }
   } closer{in};
+  // fopen() happily opens a directory, and reading it then ends at once: that
+  // would serve with the defaults on every address instead of the file's settings.
+  struct stat st {};
+  if (fstat(fileno(in), &st) != 0 || !S_ISREG(st.st_mode)) {
+    error = path + (S_ISDIR(st.st_mode) ? ": is a directory, not a config file" : ": not a regular file");
+    return false;
+  }
   char buf[1024];
   int lineno = 0;
   while (std::fgets(buf, sizeof buf, in) != nullptr && lineno < 10000) {

@@ -32,6 +32,11 @@ struct Options {
   std::uint32_t handshakes_per_s;  // per client address; 0 = unlimited
   std::size_t max_queue;       // packets queued per session, <= the Kconfig cap
   std::size_t max_header_bytes;  // largest HTTP request header
+  std::vector<std::string> allow_hosts;  // Host names answered besides the board's own
+  std::size_t memory_budget;   // bytes all clients together may make sbcmon hold
+  std::size_t max_connections; // open connections (lowered to fit the fd limit)
+  std::size_t sessions_per_addr;   // sessions per client address; 0 = no limit
+  std::size_t unjoined_per_addr;   // of those, not yet connected to a namespace; 0 = no limit
   bool conformance = false;    // serve only what socket.io's conformance tests expect
   bool help = false;
   bool version = false;
@@ -61,6 +66,9 @@ std::string find_config_flag(int argc, const char* const* argv);
 
 // Parses a duration: "500", "500ms", "2s", "1.5s" -> milliseconds. False if malformed.
 bool parse_duration_ms(const std::string& text, std::uint64_t& out_ms);
+
+// Parses a size: "4096", "512k", "8M" (k = KiB, M = MiB, G = GiB) -> bytes. False if malformed.
+bool parse_size(const std::string& text, std::uint64_t& out_bytes);
 
 // The --help text.
 std::string usage();

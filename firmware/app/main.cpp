@@ -4,7 +4,11 @@
 #include <cstring>
 #include <string>
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <vector>
 
 #include "app/cli.h"
 #include "app/conformance.h"
@@ -20,23 +24,78 @@
 
 namespace {
 
-// Reads the shared token from `path`: the first line, surrounding blanks removed.
+// Reads the shared token from `path`: the whole file, one trailing newline
+// ("\n" or "\r\n") removed and nothing else, so what the operator wrote is the
+// token byte for byte.
 bool read_token(const std::string& path, std::string& token, std::string& error) {
-  std::FILE* f = std::fopen(path.c_str(), "r");
-  if (f == nullptr) {
-    error = "--token-file " + path + ": " + std::strerror(errno);
+  constexpr std::size_t kMaxToken = 4096;
+  const std::string where = "--token-file " + path + ": ";
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    error = where + std::strerror(errno);
     return false;
   }
-  char buf[256] = {};
-  const bool got = std::fgets(buf, sizeof(buf), f) != nullptr;
-  std::fclose(f);
-  token = got ? buf : "";
-  const auto end = token.find_last_not_of(" \t\r\n");
-  token.resize(end == std::string::npos ? 0 : end + 1);
-  const auto begin = token.find_first_not_of(" \t");
-  token.erase(0, begin == std::string::npos ? token.size() : begin);
-  if (token.size() < 8) {
-    error = "--token-file " + path + ": the token must be at least 8 characters";
+  struct stat st {};
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    error = where + "not a regular file";
+    return false;
+  }
+  std::string data;
+  char buf[1024];
+  for (;;) {
+    const ssize_t n = read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      error = where + std::strerror(errno);
+      close(fd);
+      return false;
+    }
+    if (n == 0) break;
+    data.append(buf, static_cast<std::size_t>(n));
+    if (data.size() > kMaxToken + 2) break;
+  }
+  close(fd);
+  if (!data.empty() && data.back() == '\n') data.pop_back();
+  if (!data.empty() && data.back() == '\r') data.pop_back();
+  if (data.size() > kMaxToken) {
+    error = where + "the token is longer than " + std::to_string(kMaxToken) + " characters";
+    return false;
+  }
+  if (data.empty()) {
+    error = where + "the file is empty (write the token in it)";
+    return false;
+  }
+  for (char c : data) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      error = where + "the token may be one line of printable characters only";
+      return false;
+    }
+  }
+  if (data.size() < 8) {
+    error = where + "the token must be at least 8 characters";
+    return false;
+  }
+  token = std::move(data);
+  return true;
+}
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string out;
+  for (const std::string& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out.empty() ? "(none)" : out;
+}
+
+// Options as start-up computed them: Kconfig defaults, the --config file, then
+// the flags. False with `error` (exit status 2 at start-up).
+bool load_options(int argc, char** argv, sbcmon::app::Options& opts, std::string& error) {
+  using namespace sbcmon;
+  opts = app::default_options();
+  const std::string config_file = app::find_config_flag(argc, argv);
+  if (!config_file.empty() && !app::load_config_file(config_file, opts, error)) return false;
+  const app::ParseResult parsed = app::parse_args(argc, argv, opts);
+  if (parsed.status != app::ParseStatus::kOk) {
+    error = parsed.error;
     return false;
   }
   return true;
@@ -46,19 +105,13 @@ bool read_token(const std::string& path, std::string& token, std::string& error)
 
 int main(int argc, char** argv) {
   using namespace sbcmon;
-  app::Options opts = app::default_options();
-  const std::string config_file = app::find_config_flag(argc, argv);
-  if (!config_file.empty()) {
+  app::Options opts;
+  {
     std::string error;
-    if (!app::load_config_file(config_file, opts, error)) {
+    if (!load_options(argc, argv, opts, error)) {
       std::fprintf(stderr, "sbcmon: %s\n", error.c_str());
       return 2;
     }
-  }
-  const app::ParseResult parsed = app::parse_args(argc, argv, opts);
-  if (parsed.status != app::ParseStatus::kOk) {
-    std::fprintf(stderr, "sbcmon: %s\n", parsed.error.c_str());
-    return 2;
   }
   if (opts.help) {
     std::fputs(app::usage().c_str(), stdout);
@@ -99,6 +152,7 @@ int main(int argc, char** argv) {
                      error.c_str());
         return 1;
       }
+      if (!paths.warning.empty()) std::fprintf(stderr, "sbcmon: warning: %s\n", paths.warning.c_str());
       opts.tls_cert = paths.cert;
       opts.tls_key = paths.key;
     }
@@ -112,6 +166,18 @@ int main(int argc, char** argv) {
   cfg.handshakes_per_s = opts.handshakes_per_s;
   cfg.max_queue = opts.max_queue;
   cfg.max_header_bytes = opts.max_header_bytes;
+  cfg.allow_hosts = opts.allow_hosts;
+  cfg.memory_budget = opts.memory_budget;
+  cfg.max_connections = opts.max_connections;
+  cfg.sessions_per_addr = opts.sessions_per_addr;
+  cfg.unjoined_per_addr = opts.unjoined_per_addr;
+  if (opts.memory_budget / 4 * 3 < opts.max_payload) {
+    std::fprintf(stderr,
+                 "sbcmon: --memory-budget %zu is too small for --max-payload %zu: inbound messages "
+                 "may use 3/4 of the budget, so it must be at least %zu\n",
+                 opts.memory_budget, opts.max_payload, opts.max_payload / 3 * 4 + 4);
+    return 2;
+  }
   cfg.port = opts.port;
   cfg.bind = opts.bind;
   cfg.ping_interval_ms = opts.ping_interval_ms;
@@ -127,6 +193,8 @@ int main(int argc, char** argv) {
     cfg.serve_page = false;
     cfg.engine_echo = true;
     cfg.handshakes_per_s = 0;
+    cfg.sessions_per_addr = 0;
+    cfg.unjoined_per_addr = 0;
   }
 
   net::Server server;
@@ -140,6 +208,41 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "sbcmon: %s\n", error.c_str());
     return 1;
   }
+  if (cfg.max_connections > server.connection_cap()) {
+    std::fprintf(stderr, "sbcmon: serving at most %zu connections (the open-file limit is lower than "
+                 "--max-connections %zu needs)\n", server.connection_cap(), cfg.max_connections);
+  }
+  // SIGHUP re-reads the token file and what of the config can change live; a
+  // file that no longer parses keeps everything as it was.
+  server.on_reload([&server, &opts, &token, argc, argv]() {
+    app::Options fresh;
+    std::string error;
+    std::string fresh_token;
+    if (!load_options(argc, argv, fresh, error) ||
+        (!fresh.token_file.empty() && !read_token(fresh.token_file, fresh_token, error))) {
+      std::fprintf(stderr, "sbcmon: SIGHUP: %s; nothing changed\n", error.c_str());
+      return;
+    }
+    if (fresh.token_file.empty() && config::kAccessToken) {
+      std::fprintf(stderr, "sbcmon: SIGHUP: this build requires an access token; nothing changed\n");
+      return;
+    }
+    std::string changes;
+    if (fresh_token != token) changes += fresh_token.empty() ? "; token removed" : "; token changed";
+    if (fresh.allow_origins != opts.allow_origins) changes += "; allow-origin: " + joined(fresh.allow_origins);
+    if (fresh.allow_hosts != opts.allow_hosts) changes += "; allow-host: " + joined(fresh.allow_hosts);
+    if (fresh.port != opts.port || fresh.bind != opts.bind || fresh.tls != opts.tls ||
+        fresh.interval_ms != opts.interval_ms || fresh.memory_budget != opts.memory_budget ||
+        fresh.max_sessions != opts.max_sessions) {
+      changes += "; other settings changed and need a restart";
+    }
+    server.reload_access(fresh_token, fresh.allow_origins, fresh.allow_hosts);
+    token = fresh_token;
+    opts.token_file = fresh.token_file;
+    opts.allow_origins = fresh.allow_origins;
+    opts.allow_hosts = fresh.allow_hosts;
+    std::fprintf(stderr, "sbcmon: SIGHUP: reloaded%s\n", changes.empty() ? "; nothing changed" : changes.c_str());
+  });
   if (opts.conformance) {
     if (!app::install_conformance(server.sio())) {
       std::fprintf(stderr, "sbcmon: cannot register the conformance namespaces\n");

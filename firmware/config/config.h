@@ -17,6 +17,10 @@ inline constexpr std::size_t kMaxSessions = CONFIG_SBCMON_MAX_SESSIONS;
 inline constexpr std::size_t kSessionQueueMax = CONFIG_SBCMON_SESSION_QUEUE_MAX;
 inline constexpr std::uint32_t kHandshakesPerSecond = CONFIG_SBCMON_HANDSHAKES_PER_S;
 inline constexpr std::size_t kMaxHeaderBytes = CONFIG_SBCMON_MAX_HEADER_BYTES;
+inline constexpr std::size_t kMemoryBudget = std::size_t{CONFIG_SBCMON_MEMORY_BUDGET_KB} * 1024;
+inline constexpr std::size_t kMaxConnections = CONFIG_SBCMON_MAX_CONNECTIONS;
+inline constexpr std::size_t kSessionsPerAddr = CONFIG_SBCMON_SESSIONS_PER_ADDR;
+inline constexpr std::size_t kUnjoinedPerAddr = CONFIG_SBCMON_UNJOINED_PER_ADDR;
 inline constexpr std::uint32_t kPingIntervalMs = CONFIG_SBCMON_EIO_PING_INTERVAL_MS;
 inline constexpr std::uint32_t kPingTimeoutMs = CONFIG_SBCMON_EIO_PING_TIMEOUT_MS;
 inline constexpr std::size_t kMaxPayload = CONFIG_SBCMON_EIO_MAX_PAYLOAD;
@@ -46,6 +50,9 @@ static_assert(kSamplePeriodMs >= 100 && kSamplePeriodMs <= 60000, "sample period
 static_assert(kHistoryLen >= 10, "history too short to draw");
 static_assert(kMaxSessions >= 1, "need at least one session");
 static_assert(kMaxHeaderBytes >= 1024 && kMaxHeaderBytes <= 65535, "lws keeps header sizes in 16 bits");
+static_assert(kMemoryBudget >= 256 * 1024, "memory budget below 256 KiB");
+static_assert(kMemoryBudget / 4 * 3 >= kMaxPayload, "the budget's inbound share must fit one maxPayload message");
+static_assert(kMaxConnections >= 16, "too few connections to serve a page");
 static_assert(kPingTimeoutMs >= 100 && kPingIntervalMs >= 100, "heartbeat too fast");
 
 }  // namespace sbcmon::config

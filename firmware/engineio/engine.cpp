@@ -2,6 +2,7 @@
 #include "engineio/engine.h"
 
 #include <algorithm>
+#include <string_view>
 #include <memory>
 #include <utility>
 
@@ -118,14 +119,13 @@ Verdict Engine::verify(const Request& r) const {
   }
   // A websocket handshake that arrived without the Upgrade header.
   if (!r.websocket && *q.transport != Transport::kPolling) return fail(ErrorCode::kBadRequest);
-  if (q.sid.empty() && !r.query_truncated) {
+  if (q.sid.empty()) {
     if (!r.websocket && r.method != Method::kGet) return fail(ErrorCode::kBadHandshakeMethod);
     if (!q.protocol) return fail(ErrorCode::kUnsupportedProtocolVersion);
     v.kind = Verdict::Kind::kHandshake;
     return v;
   }
-  // A query cut short may have lost its sid: never treat it as a handshake.
-  const Session* s = r.query_truncated ? nullptr : find_sid(q.sid, r.endpoint);
+  const Session* s = find_sid(q.sid, r.endpoint);
   if (s == nullptr) return fail(ErrorCode::kUnknownSid);
   v.session = handle_of(*s);
   if (!r.websocket) {
@@ -143,7 +143,8 @@ bool Engine::admit() {
 }
 
 Opened Engine::open(Endpoint endpoint, Protocol protocol, bool websocket, bool b64,
-                    std::string_view query, std::uint64_t now, SessionHandle& out) {
+                    std::string_view query, std::uint64_t now, SessionHandle& out,
+                    std::string_view addr) {
   Session* slot = nullptr;
   if (live_ < cfg_.max_sessions) {
     for (Session& s : sessions_) {
@@ -159,6 +160,9 @@ Opened Engine::open(Endpoint endpoint, Protocol protocol, bool websocket, bool b
   }
   Session& s = *slot;
   s.endpoint = static_cast<std::uint8_t>(endpoint);
+  s.addr.fill('\0');
+  addr.copy(s.addr.data(), std::min(addr.size(), s.addr.size() - 1));
+  s.inbound_reserved = 0;
   s.open(protocol, websocket, protocol == Protocol::kV3 && !b64, now, cfg_.limits);
   ++live_;
   ++counters_.sessions_opened;
@@ -181,9 +185,71 @@ Opened Engine::open(Endpoint endpoint, Protocol protocol, bool websocket, bool b
   return Opened::kOk;
 }
 
+void Engine::count_from(std::string_view addr, std::size_t& sessions, std::size_t& unjoined) const {
+  sessions = unjoined = 0;
+  for (const Session& s : sessions_) {
+    if (!s.live() || std::string_view(s.addr.data()) != addr) continue;
+    ++sessions;
+    if (s.endpoint == static_cast<std::uint8_t>(Endpoint::kSocketIo) && sio_ != nullptr &&
+        !sio_->joined_any(handle_of(s))) {
+      ++unjoined;
+    }
+  }
+}
+
+void Engine::auth_failed(SessionHandle h) {
+  if (const Session* s = find_any(h)) port_.auth_result(s->addr.data(), false);
+}
+
+void Engine::auth_succeeded(SessionHandle h) {
+  if (const Session* s = find_any(h)) port_.auth_result(s->addr.data(), true);
+}
+
+// ---- the memory budget -------------------------------------------------------------
+// Outbound bytes for `s`. When the budget is full, the session with the longest
+// queue (the reader furthest behind) is closed to make room; false when that
+// is `s` itself.
+bool Engine::reserve_outbound(Session& s, std::size_t size) {
+  if (cfg_.budget == nullptr) return true;
+  while (!cfg_.budget->reserve(size, util::Use::kOutbound)) {
+    Session* worst = &s;
+    for (Session& o : sessions_) {
+      if (o.live() && o.queued_bytes() > worst->queued_bytes()) worst = &o;
+    }
+    ++counters_.over_budget;
+    if (worst == &s) return false;
+    ++counters_.sessions_dropped;
+    close_session(*worst, false);
+  }
+  return true;
+}
+
+// Inbound bytes (a POST body or websocket message being read); false when over budget.
+bool Engine::reserve_inbound(Session& s, std::size_t size) {
+  if (cfg_.budget == nullptr) return true;
+  if (!cfg_.budget->reserve(size, util::Use::kInbound)) {
+    ++counters_.over_budget;
+    return false;
+  }
+  s.inbound_reserved += size;
+  return true;
+}
+
+void Engine::release(std::size_t size) {
+  if (cfg_.budget != nullptr) cfg_.budget->release(size);
+}
+
+void Engine::release_inbound(Session& s) {
+  release(s.inbound_reserved);
+  s.inbound_reserved = 0;
+}
+
 // ---- queue and close -------------------------------------------------------------
 bool Engine::push(Session& s, PacketType type, Buffer data, bool binary) {
-  if (!s.push(type, std::move(data), binary, cfg_.limits)) {
+  const std::size_t size = data ? data->size() : 0;
+  const bool reserved = s.live() && reserve_outbound(s, size);
+  if (!reserved || !s.push(type, std::move(data), binary, cfg_.limits)) {
+    if (reserved) release(size);
     if (s.live()) {
       // A client that cannot keep up reconnects and backfills from the history
       // ack instead of holding memory for everyone.
@@ -205,6 +271,8 @@ bool Engine::push(Session& s, PacketType type, Buffer data, bool binary) {
 void Engine::close_session(Session& s, bool by_client) {
   if (!s.live()) return;
   const SessionHandle h = handle_of(s);
+  release(s.queued_bytes());
+  release_inbound(s);
   s.close(by_client);
   --live_;
   if (s.endpoint == static_cast<std::uint8_t>(Endpoint::kSocketIo) && sio_ != nullptr) {
@@ -252,7 +320,9 @@ PollStart Engine::poll(SessionHandle h) {
 Payload Engine::take_payload(SessionHandle h, std::string& out) {
   Session* s = find_any(h);
   if (s == nullptr) return Payload::kNone;
+  const std::size_t before = s->queued_bytes();
   const Payload p = s->take_payload(out, cfg_.limits);
+  release(before - s->queued_bytes());
   if (p == Payload::kNone) return p;
   s->has_get = false;
   maybe_release(*s);
@@ -270,19 +340,27 @@ PostStart Engine::post_begin(SessionHandle h, std::uint64_t declared) {
   if (declared > max) return declared > 4ull * max ? PostStart::kTooLarge : PostStart::kDrain;
   s->has_post = true;
   s->body().clear();
+  release_inbound(*s);
   return PostStart::kRead;
 }
 
-bool Engine::post_body(SessionHandle h, std::string_view part) {
+PostBody Engine::post_body(SessionHandle h, std::string_view part) {
   Session* s = find_any(h);
-  if (s == nullptr || !s->has_post) return true;  // session gone: drain quietly
-  if (!s->live()) return true;
-  if (!s->append_body(part, cfg_.limits.max_payload)) {
+  if (s == nullptr || !s->has_post || !s->live()) return PostBody::kOk;  // session gone: drain quietly
+  if (s->body().size() + part.size() > cfg_.limits.max_payload) {
     s->has_post = false;
     s->body().clear();
-    return false;
+    release_inbound(*s);
+    return PostBody::kTooLarge;
   }
-  return true;
+  if (!reserve_inbound(*s, part.size())) {
+    // Over the memory budget: this session, the one asking, is closed.
+    s->has_post = false;
+    close_session(*s, false);
+    return PostBody::kOverBudget;
+  }
+  s->append_body(part, cfg_.limits.max_payload);
+  return PostBody::kOk;
 }
 
 PostEnd Engine::post_end(SessionHandle h, std::uint64_t now) {
@@ -295,6 +373,14 @@ PostEnd Engine::post_end(SessionHandle h, std::uint64_t now) {
   }
   std::string body = std::move(s->body());
   s->body().clear();
+  // The body stays reserved while its packets are handled, then is returned.
+  const std::size_t held = s->inbound_reserved;
+  s->inbound_reserved = 0;
+  struct Held {
+    Engine* self;
+    std::size_t n;
+    ~Held() { self->release(n); }
+  } held_body{this, held};
   const bool ok = for_each_payload_packet(body, s->protocol(), scratch_, [&](const Packet& p) {
     Session* live = find_live(h);
     if (live == nullptr) return false;
@@ -390,8 +476,11 @@ WsData Engine::ws_data(SessionHandle h, std::string_view part, bool first, bool 
                        std::uint64_t now) {
   Session* s = find_live(h);
   if (s == nullptr || !s->has_ws) return WsData::kOk;
-  if (!s->append_message(part, first, cfg_.limits.max_payload)) {
-    // Over maxPayload: this client alone is dropped (close 1009, as the reference does).
+  if (first) release_inbound(*s);
+  if (!s->append_message(part, first, cfg_.limits.max_payload) ||
+      !reserve_inbound(*s, part.size())) {
+    // Over maxPayload (or the memory budget): this client alone is dropped
+    // (close 1009, as the reference does).
     s->has_ws = false;
     close_session(*s, false);
     return WsData::kTooBig;
@@ -399,6 +488,13 @@ WsData Engine::ws_data(SessionHandle h, std::string_view part, bool first, bool 
   if (!last) return WsData::kOk;
   std::string msg = std::move(s->message());
   s->message().clear();
+  const std::size_t held = s->inbound_reserved;
+  s->inbound_reserved = 0;
+  struct Held {
+    Engine* self;
+    std::size_t n;
+    ~Held() { self->release(n); }
+  } held_msg{this, held};
   const auto p = binary ? decode_binary_frame(msg, s->protocol()) : decode_text_packet(msg);
   if (!p && s->phase() != Phase::kWebSocket) {
     drop_probe(*s);
@@ -419,7 +515,10 @@ WsData Engine::ws_data(SessionHandle h, std::string_view part, bool first, bool 
 bool Engine::take_frame(SessionHandle h, std::string& out, bool& binary) {
   Session* s = find_live(h);
   if (s == nullptr || !s->has_ws) return false;
-  return s->take_frame(out, binary);
+  const std::size_t before = s->queued_bytes();
+  const bool got = s->take_frame(out, binary);
+  release(before - s->queued_bytes());
+  return got;
 }
 
 void Engine::closed(SessionHandle h, Channel channel) {

@@ -16,6 +16,7 @@
 #include "engineio/session.h"
 #include "engineio/sid.h"
 #include "socketio/server.h"
+#include "util/budget.h"
 
 namespace sbcmon::engineio {
 
@@ -38,11 +39,16 @@ class Port {
   virtual void wake(SessionHandle session, Channel channel) = 0;
   // The engine dropped that connection from the session: close it.
   virtual void hang_up(SessionHandle session, Channel channel, Reason reason) = 0;
+  // The Socket.IO layer refused (`ok` false) or accepted a token from `addr`.
+  virtual void auth_result(std::string_view /*addr*/, bool /*ok*/) {}
 };
 
 struct EngineConfig {
   Limits limits;
   std::size_t max_sessions = 64;  // <= config::kMaxSessions
+  // Everything clients make the process hold (queues, bodies, messages) is
+  // reserved here when set; it must outlive the engine.
+  util::MemoryBudget* budget = nullptr;
 };
 
 // One request as the glue saw it.
@@ -51,7 +57,6 @@ struct Request {
   Method method = Method::kGet;
   bool websocket = false;        // a websocket handshake (Upgrade: websocket)
   bool origin_ok = true;         // the Origin is the board's own or allowed
-  bool query_truncated = false;  // an argument did not fit the glue's buffer
   std::string_view query;        // without '?'
 };
 
@@ -69,6 +74,7 @@ struct Counters {
   std::uint64_t sessions_refused = 0;  // handshakes refused because the table was full
   std::uint64_t sessions_dropped = 0;  // closed for falling behind (queue over its cap)
   std::uint64_t packets_queued = 0;    // packets queued to clients
+  std::uint64_t over_budget = 0;       // sessions refused or closed by the memory budget
 };
 
 enum class Opened : std::uint8_t { kOk, kFull, kClosed };
@@ -77,7 +83,9 @@ enum class PollStart : std::uint8_t { kAnswer, kHold, kRefuse };
 // kTooLarge: answer 413 and hang up.
 enum class PostStart : std::uint8_t { kRead, kDrain, kTooLarge, kRefuse };
 enum class PostEnd : std::uint8_t { kOk, kBad, kUnknownSid };
+// kTooBig also covers a message the memory budget has no room for.
 enum class WsData : std::uint8_t { kOk, kTooBig };
+enum class PostBody : std::uint8_t { kOk, kTooLarge, kOverBudget };
 
 class Engine final : public socketio::EngineLink {
  public:
@@ -99,7 +107,11 @@ class Engine final : public socketio::EngineLink {
   // the Socket.IO layer told. For a websocket the caller then asks for a
   // writeable callback itself. kClosed: the upper layer refused it at once.
   Opened open(Endpoint endpoint, Protocol protocol, bool websocket, bool b64,
-              std::string_view query, std::uint64_t now, SessionHandle& out);
+              std::string_view query, std::uint64_t now, SessionHandle& out,
+              std::string_view addr = {});
+  // Sessions held by client address `addr`, and how many of them joined no
+  // Socket.IO namespace yet.
+  void count_from(std::string_view addr, std::size_t& sessions, std::size_t& unjoined) const;
 
   // A polling GET: answer now (take_payload), hold it, or refuse (400: a second
   // concurrent poll, which also closes the session, as the reference does).
@@ -109,8 +121,9 @@ class Engine final : public socketio::EngineLink {
 
   // A POST: `declared` is its Content-Length (0 when none).
   PostStart post_begin(SessionHandle h, std::uint64_t declared);
-  // Part of the body. False when it grows over maxPayload (answer 413, hang up).
-  bool post_body(SessionHandle h, std::string_view part);
+  // Part of the body. kTooLarge: over maxPayload (answer 413, hang up);
+  // kOverBudget: no memory for it, the session is closed (answer 503, hang up).
+  PostBody post_body(SessionHandle h, std::string_view part);
   // The body is complete: its packets are handled.
   PostEnd post_end(SessionHandle h, std::uint64_t now);
 
@@ -136,6 +149,8 @@ class Engine final : public socketio::EngineLink {
   // socketio::EngineLink
   bool send(SessionHandle h, socketio::Buffer packet, bool binary) override;
   void close(SessionHandle h) override;
+  void auth_failed(SessionHandle h) override;
+  void auth_succeeded(SessionHandle h) override;
 
   const Counters& counters() const { return counters_; }
   std::size_t live() const { return live_; }
@@ -152,6 +167,10 @@ class Engine final : public socketio::EngineLink {
   const Session* find_sid(std::string_view sid, Endpoint endpoint) const;
   SessionHandle handle_of(const Session& s) const;
   bool push(Session& s, PacketType type, Buffer data, bool binary);
+  bool reserve_outbound(Session& s, std::size_t size);
+  bool reserve_inbound(Session& s, std::size_t size);
+  void release(std::size_t size);
+  void release_inbound(Session& s);
   void close_session(Session& s, bool by_client);
   void maybe_release(Session& s);
   void on_packet(Session& s, const Packet& p, bool over_websocket, std::uint64_t now);

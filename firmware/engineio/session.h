@@ -3,6 +3,7 @@
 // POST body and a websocket message. No sockets, no clock: time is an argument.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -110,6 +111,8 @@ class Session {
   bool has_ws = false;
 
   Sid sid{};
+  std::array<char, 48> addr{};  // the client address (per-address limits, token back-off)
+  std::size_t inbound_reserved = 0;  // bytes of body/message held against the memory budget
   std::uint8_t endpoint = 0;  // the engine's Endpoint
   std::uint32_t generation = 0;
 

@@ -4,7 +4,6 @@
 #include <zlib.h>
 
 #include <algorithm>
-#include <cstring>
 
 namespace sbcmon::net {
 
@@ -59,40 +58,6 @@ bool etag_matches(std::string_view if_none_match, std::string_view etag) {
 bool origin_listed(std::string_view origin, const std::vector<std::string>& allowed) {
   return std::any_of(allowed.begin(), allowed.end(),
                      [origin](const std::string& a) { return a == "*" || origin == a; });
-}
-
-bool origin_ok(std::string_view origin, std::string_view host,
-               const std::vector<std::string>& allowed) {
-  if (origin.empty() || origin_listed(origin, allowed)) return true;
-  if (host.empty()) return false;
-  const auto scheme_end = origin.find("://");
-  if (scheme_end == std::string_view::npos) return false;
-  return origin.substr(scheme_end + 3) == host;
-}
-
-bool RateLimiter::allow(std::string_view addr, std::uint64_t now_ms) {
-  if (per_second_ == 0) return true;
-  const std::string_view key = addr.substr(0, Entry{}.addr.size() - 1);
-  Entry* slot = nullptr;
-  Entry* oldest = &entries_[0];
-  for (Entry& e : entries_) {
-    if (std::string_view(e.addr.data()) == key) {
-      slot = &e;
-      break;
-    }
-    if (e.last_ms < oldest->last_ms) oldest = &e;
-  }
-  if (slot == nullptr) {
-    slot = oldest;
-    *slot = Entry{};
-    std::memcpy(slot->addr.data(), key.data(), key.size());
-  }
-  slot->last_ms = now_ms;
-  if (now_ms - slot->window_start_ms >= 1000) {
-    slot->window_start_ms = now_ms;
-    slot->count = 0;
-  }
-  return ++slot->count <= per_second_;
 }
 
 }  // namespace sbcmon::net

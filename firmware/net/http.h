@@ -1,9 +1,9 @@
 // HTTP helpers of the glue that need no libwebsockets, so they are unit-tested
-// on their own: content negotiation, ETags, the Origin check, the per-address
-// handshake rate limiter.
+// on their own: content negotiation, gzip, ETags, the allowed-origin list (the
+// request policy — Host, same-origin, Bearer, per-address limits — is in
+// http_policy.h).
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -27,33 +27,5 @@ bool etag_matches(std::string_view if_none_match, std::string_view etag);
 
 // True when `origin` is one of `allowed` ("*" allows any).
 bool origin_listed(std::string_view origin, const std::vector<std::string>& allowed);
-
-// Same-origin by default, as Flask-SocketIO: a page from another site must not
-// open sessions with the visitor's network position (cross-site WebSocket
-// hijacking). No Origin (a non-browser client) passes; otherwise the origin's
-// host must be `host`, or the origin listed.
-bool origin_ok(std::string_view origin, std::string_view host,
-               const std::vector<std::string>& allowed);
-
-// New sessions per second per client address: a small table of addresses with
-// a one-second window each; the least recently seen entry is reused when full.
-class RateLimiter {
- public:
-  static constexpr std::size_t kAddresses = 64;
-  // `per_second` 0 = no limit.
-  explicit RateLimiter(std::uint32_t per_second = 0) : per_second_(per_second) {}
-  // True when `addr` may open another session at `now_ms`; counts the attempt.
-  bool allow(std::string_view addr, std::uint64_t now_ms);
-
- private:
-  struct Entry {
-    std::array<char, 48> addr{};
-    std::uint64_t window_start_ms = 0;
-    std::uint32_t count = 0;
-    std::uint64_t last_ms = 0;
-  };
-  std::uint32_t per_second_;
-  std::array<Entry, kAddresses> entries_{};
-};
 
 }  // namespace sbcmon::net

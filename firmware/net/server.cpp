@@ -5,6 +5,7 @@
 #include "net/server.h"
 
 #include <libwebsockets.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <csignal>
@@ -12,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -19,8 +21,10 @@
 #include "config/config.h"
 #include "engineio/engine.h"
 #include "net/http.h"
+#include "net/http_policy.h"
 #include "net/latency.h"
 #include "net/system.h"
+#include "util/budget.h"
 #include "util/ct.h"
 
 namespace sbcmon::net {
@@ -33,12 +37,32 @@ using eio::Method;
 using socketio::SessionHandle;
 
 volatile std::sig_atomic_t g_stop = 0;
+volatile std::sig_atomic_t g_reload = 0;
 lws_context* g_context = nullptr;
 
 void on_signal(int) {
   g_stop = 1;
   if (g_context != nullptr) lws_cancel_service(g_context);
 }
+
+void on_hangup(int) {
+  g_reload = 1;
+  if (g_context != nullptr) lws_cancel_service(g_context);
+}
+
+// File descriptors kept back from the connection cap: stdio, the listen
+// sockets, lws's own pipe, the sampler's kept /proc and /sys files.
+constexpr std::size_t kReservedFds = 64;
+
+// Buffers the request headers are copied into. A header longer than its buffer
+// fails the request closed (see oversized_header), never reads as absent. Origin
+// and Host fit a 253-character DNS name with scheme and port.
+constexpr int kOriginMax = 320;
+constexpr int kHostMax = 320;
+constexpr int kAuthMax = 1024;
+constexpr int kSmallHeaderMax = 256;  // Accept-Encoding, If-None-Match
+constexpr int kQueryMax = 1024;
+constexpr std::size_t kAddrMax = 48;
 
 constexpr std::string_view kSocketIoPath = "/socket.io/";
 constexpr std::string_view kEchoPath = "/engine.io/";
@@ -77,7 +101,9 @@ Method method_of(lws* wsi) {
   return Method::kOther;
 }
 
-// Copies a header into `buf`; empty view when absent or too long.
+// Copies a header into `buf`; empty view when absent or too long. Requests whose
+// headers do not fit are refused up front by oversized_header(), so by the time
+// a handler reads one, empty means absent.
 std::string_view header(lws* wsi, lws_token_indexes token, char* buf, int cap) {
   const int n = lws_hdr_copy(wsi, buf, cap, token);
   if (n <= 0) return {};
@@ -86,26 +112,47 @@ std::string_view header(lws* wsi, lws_token_indexes token, char* buf, int cap) {
 
 // The request's query string, its arguments joined by '&' ("" if none). lws
 // keeps each argument as a separate fragment of WSI_TOKEN_HTTP_URI_ARGS.
-// `truncated` says an argument did not fit `buf` (and was left out).
-std::string_view query_of(lws* wsi, char* buf, int cap, bool* truncated = nullptr) {
+// nullopt when it does not fit `cap` (or has more than 32 arguments): a dropped
+// argument must not change what the request means.
+std::optional<std::string_view> query_of(lws* wsi, char* buf, int cap) {
   int used = 0;
-  if (truncated != nullptr) *truncated = false;
-  for (int frag = 0; frag < 32; ++frag) {
-    if (used > 0) {
-      if (used + 1 >= cap) break;
-      buf[used++] = '&';
-    }
+  for (int frag = 0;; ++frag) {
+    const int want = lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, frag);
+    if (want <= 0) break;
+    if (frag >= 32) return std::nullopt;
+    if (used > 0) buf[used++] = '&';
+    if (used + want + 1 > cap) return std::nullopt;
     const int n = lws_hdr_copy_fragment(wsi, buf + used, cap - used, WSI_TOKEN_HTTP_URI_ARGS, frag);
-    if (n < 0) {
-      if (used > 0) --used;  // drop the separator added for a missing fragment
-      if (truncated != nullptr && lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, frag) > 0) {
-        *truncated = true;
-      }
-      break;
-    }
+    if (n < 0) return std::nullopt;
     used += n;
   }
-  return {buf, static_cast<std::size_t>(used)};
+  return std::string_view{buf, static_cast<std::size_t>(used)};
+}
+
+// 0 when every header this server reads fits its buffer; else the status to
+// refuse with: 403 for an Origin (an unreadable Origin is not "no Origin"), 431
+// for the others.
+unsigned oversized_header(lws* wsi) {
+  struct Limit {
+    lws_token_indexes token;
+    int cap;
+  };
+  static constexpr Limit kLimits[] = {
+      {WSI_TOKEN_ORIGIN, kOriginMax},
+      {WSI_TOKEN_HOST, kHostMax},
+      {WSI_TOKEN_HTTP_AUTHORIZATION, kAuthMax},
+      {WSI_TOKEN_HTTP_ACCEPT_ENCODING, kSmallHeaderMax},
+      {WSI_TOKEN_HTTP_IF_NONE_MATCH, kSmallHeaderMax},
+      {WSI_TOKEN_HTTP_CONTENT_LENGTH, 24},
+  };
+  char buf[kAuthMax];
+  for (const Limit& l : kLimits) {
+    if (lws_hdr_total_length(wsi, l.token) <= 0) continue;
+    if (lws_hdr_copy(wsi, buf, l.cap, l.token) < 0) {
+      return l.token == WSI_TOKEN_ORIGIN ? HTTP_STATUS_FORBIDDEN : 431;
+    }
+  }
+  return 0;
 }
 
 std::uint64_t monotonic_us() {
@@ -126,6 +173,7 @@ struct Head {
   bool page = false;                   // the page: its CSP, ETag revalidation
   const char* etag = nullptr;
   const char* encoding = nullptr;      // Content-Encoding
+  const char* location = nullptr;      // Location (redirects)
   bool preflight = false;              // CORS preflight answer
   bool upgrade_refusal = false;        // answering a websocket handshake
   bool close = false;                  // the server hangs up after this response
@@ -161,7 +209,10 @@ struct Server::Impl final : eio::Port {
   std::unique_ptr<socketio::Server> sio;
   std::vector<Link> links;
   std::uint64_t http_requests = 0;
-  RateLimiter rate;
+  AddressTable addresses;     // handshake rate and token back-off per client address
+  util::MemoryBudget budget;  // everything clients make us hold (see util/budget.h)
+  std::size_t connection_cap = 0;
+  std::function<void()> reload;
   struct Route {
     std::string path;
     RouteHandler handler;
@@ -208,6 +259,14 @@ struct Server::Impl final : eio::Port {
   // ---- eio::Port ------------------------------------------------------------------
   void wake(SessionHandle h, Channel ch) override {
     if (lws* w = slot(h, ch)) lws_callback_on_writable(w);
+  }
+
+  void auth_result(std::string_view addr, bool ok) override {
+    if (ok) {
+      addresses.auth_succeeded(addr);
+    } else {
+      addresses.auth_failed(addr, monotonic_ms());
+    }
   }
 
   void hang_up(SessionHandle h, Channel ch, eio::Reason) override {
@@ -306,6 +365,7 @@ struct Server::Impl final : eio::Port {
     // data is never cached.
     if (add_header(wsi, "cache-control:", h.page ? "no-cache" : "no-store", p, end) != 0) return -1;
     if (h.etag != nullptr && add_header(wsi, "etag:", h.etag, p, end) != 0) return -1;
+    if (h.location != nullptr && add_header(wsi, "location:", h.location, p, end) != 0) return -1;
     if (h.encoding != nullptr && add_header(wsi, "content-encoding:", h.encoding, p, end) != 0) {
       return -1;
     }
@@ -321,7 +381,7 @@ struct Server::Impl final : eio::Port {
     if (!h.page) {
       // For an origin allowed with --allow-origin (not the board's own), the CORS
       // headers a browser needs to read the polling responses.
-      char obuf[256];
+      char obuf[kOriginMax];
       const std::string_view origin = header(wsi, WSI_TOKEN_ORIGIN, obuf, sizeof(obuf));
       if (!origin.empty() && origin_listed(origin, cfg.allow_origins) &&
           (add_header(wsi, "access-control-allow-origin:", obuf, p, end) != 0 ||
@@ -407,24 +467,92 @@ struct Server::Impl final : eio::Port {
 
   // ---- access checks ------------------------------------------------------------
   bool bearer_ok(lws* wsi) const {
-    char buf[512];
-    const std::string_view h = header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, buf, sizeof(buf));
-    constexpr std::string_view kBearer = "Bearer ";
-    if (h.size() <= kBearer.size() || h.substr(0, kBearer.size()) != kBearer) return false;
-    return util::secret_equal(h.substr(kBearer.size()), cfg.token);
+    char buf[kAuthMax];
+    const auto creds = bearer_credentials(header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, buf, sizeof(buf)));
+    return creds && util::secret_equal(*creds, cfg.token);
   }
 
+  // Same-origin by default, as Flask-SocketIO: a page from another site must
+  // not open sessions with the visitor's network position (cross-site
+  // WebSocket hijacking). Requests without Origin (non-browser clients) pass.
+  // The scheme counts: an https:// page is not the same origin as a plain-HTTP board.
   bool origin_allowed(lws* wsi) const {
-    char obuf[256];
-    char hbuf[256];
-    return origin_ok(header(wsi, WSI_TOKEN_ORIGIN, obuf, sizeof(obuf)),
-                     header(wsi, WSI_TOKEN_HOST, hbuf, sizeof(hbuf)), cfg.allow_origins);
+    char obuf[kOriginMax];
+    char hbuf[kHostMax];
+    const std::string_view origin = header(wsi, WSI_TOKEN_ORIGIN, obuf, sizeof(obuf));
+    if (origin.empty() || origin_listed(origin, cfg.allow_origins)) return true;
+    return same_origin(origin, header(wsi, WSI_TOKEN_HOST, hbuf, sizeof(hbuf)), lws_is_ssl(wsi) != 0);
   }
 
-  bool handshake_allowed(lws* wsi) {
-    char addr[48] = {};
+  // DNS rebinding: a page whose name was re-pointed at the board passes the
+  // origin check (Origin equals Host), so the Host itself must name the board.
+  bool host_ok(lws* wsi) const {
+    char hbuf[kHostMax];
+    return host_allowed(header(wsi, WSI_TOKEN_HOST, hbuf, sizeof(hbuf)), cfg.hostname, cfg.allow_hosts);
+  }
+
+  // Checks every request makes before anything else: headers that fit, a Host
+  // naming the board. 0 when it may go on, else the HTTP status to refuse with
+  // and its `body`.
+  unsigned gate(lws* wsi, const char*& body) const {
+    if (const unsigned status = oversized_header(wsi)) {
+      body = status == HTTP_STATUS_FORBIDDEN ? "Forbidden: Origin header too long"
+                                             : "Request Header Fields Too Large";
+      return status;
+    }
+    if (!host_ok(wsi)) {
+      body = "Forbidden: this Host is not one of the board's names (add it with --allow-host NAME)";
+      return HTTP_STATUS_FORBIDDEN;
+    }
+    return 0;
+  }
+
+  // Whether the client at `addr` may open another session: the handshake rate,
+  // the token back-off, its share of the session table. nullptr when it may,
+  // else the refusal's JSON body (always status 429).
+  const char* admission(const char* addr) {
+    std::size_t mine = 0;
+    std::size_t unjoined = 0;
+    engine->count_from(addr, mine, unjoined);
+    if (cfg.sessions_per_addr != 0 && mine >= cfg.sessions_per_addr) {
+      return R"({"code":3,"message":"Too many sessions from this address"})";
+    }
+    // Unconnected means unauthenticated only when a token is asked for; an open
+    // board's clients join at will, and the per-address cap above covers them.
+    if (!cfg.token.empty() && cfg.unjoined_per_addr != 0 && unjoined >= cfg.unjoined_per_addr) {
+      return R"({"code":3,"message":"Too many unconnected sessions from this address"})";
+    }
+    if (!addresses.handshake_allowed(addr, monotonic_ms(), cfg.handshakes_per_s)) {
+      return R"({"code":3,"message":"Too many handshakes"})";
+    }
+    return nullptr;
+  }
+
+  static void peer_of(lws* wsi, char (&addr)[kAddrMax]) {
+    addr[0] = '\0';
     lws_get_peer_simple(wsi, addr, sizeof(addr));
-    return rate.allow(addr, monotonic_ms());
+  }
+
+  // With --redirect-http, plain HTTP on the TLS port: 301 to the same path and
+  // query over https.
+  int redirect_to_https(lws* wsi) {
+    char hbuf[kHostMax];
+    char ubuf[512];
+    char qbuf[kQueryMax];
+    const std::string_view host = header(wsi, WSI_TOKEN_HOST, hbuf, sizeof(hbuf));
+    const Method m = method_of(wsi);
+    const lws_token_indexes uri_token = m == Method::kPost ? WSI_TOKEN_POST_URI : WSI_TOKEN_GET_URI;
+    const std::string_view uri = header(wsi, uri_token, ubuf, sizeof(ubuf));
+    const auto qs = query_of(wsi, qbuf, sizeof(qbuf));
+    if (uri.empty() || !qs) return respond(wsi, 414, "text/plain", "URI Too Long");
+    std::string location = "https://";
+    location.append(host).append(uri);
+    if (!qs->empty()) location.append("?").append(*qs);
+    Head h;
+    h.status = HTTP_STATUS_MOVED_PERMANENTLY;
+    h.location = location.c_str();
+    hang_up_after = m != Method::kGet && m != Method::kHead;
+    return respond(wsi, h, {});
   }
 
   std::optional<Endpoint> endpoint_of(std::string_view path) const {
@@ -433,21 +561,26 @@ struct Server::Impl final : eio::Port {
     return std::nullopt;
   }
 
-  eio::Verdict verify(lws* wsi, Endpoint endpoint, Method method, bool websocket, char* qbuf,
-                      int qcap) const {
+  eio::Verdict verify(lws* wsi, Endpoint endpoint, Method method, bool websocket,
+                      std::string_view query) const {
     eio::Request r;
     r.endpoint = endpoint;
     r.method = method;
     r.websocket = websocket;
     r.origin_ok = origin_allowed(wsi);
-    r.query = query_of(wsi, qbuf, qcap, &r.query_truncated);
+    r.query = query;
     return engine->verify(r);
   }
 
   // ---- Engine.IO over HTTP ---------------------------------------------------------
   int engine_http(lws* wsi, Conn* c, Endpoint endpoint, Method method) {
-    char qbuf[512];
-    const eio::Verdict v = verify(wsi, endpoint, method, false, qbuf, sizeof(qbuf));
+    char qbuf[kQueryMax];
+    const auto query = query_of(wsi, qbuf, sizeof(qbuf));
+    if (!query) {
+      hang_up_after = method != Method::kGet && method != Method::kHead;
+      return respond(wsi, 414, "text/plain", "URI Too Long");
+    }
+    const eio::Verdict v = verify(wsi, endpoint, method, false, *query);
     // Answered before its body was read, a request with a body cannot be
     // followed by another on the same connection.
     hang_up_after = method != Method::kGet && method != Method::kHead && method != Method::kOptions &&
@@ -462,7 +595,7 @@ struct Server::Impl final : eio::Port {
         return respond(wsi, h, {});
       }
       case eio::Verdict::Kind::kHandshake:
-        return handshake(wsi, endpoint, v, std::string_view(qbuf));
+        return handshake(wsi, endpoint, v, *query);
       case eio::Verdict::Kind::kSession:
         break;
     }
@@ -518,11 +651,12 @@ struct Server::Impl final : eio::Port {
   }
 
   int handshake(lws* wsi, Endpoint endpoint, const eio::Verdict& v, std::string_view qs) {
-    if (!handshake_allowed(wsi)) {
-      return respond(wsi, 429, "application/json", R"({"code":3,"message":"Too many handshakes"})");
-    }
+    char addr[kAddrMax];
+    peer_of(wsi, addr);
+    if (const char* refusal = admission(addr)) return respond(wsi, 429, "application/json", refusal);
     SessionHandle h = 0;
-    switch (engine->open(endpoint, *v.query.protocol, false, v.query.b64, qs, monotonic_ms(), h)) {
+    switch (engine->open(endpoint, *v.query.protocol, false, v.query.b64, qs, monotonic_ms(), h,
+                         addr)) {
       case eio::Opened::kFull:
         return respond(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, "application/json",
                        R"({"code":3,"message":"Server full"})");
@@ -537,10 +671,15 @@ struct Server::Impl final : eio::Port {
 
   int on_post_body(lws* wsi, Conn* c, const char* in, std::size_t len) {
     if (!linked(wsi, c, Channel::kPost)) return 0;  // session gone: drain quietly
-    if (engine->post_body(c->session, std::string_view(in, len))) return 0;
+    const eio::PostBody r = engine->post_body(c->session, std::string_view(in, len));
+    if (r == eio::PostBody::kOk) return 0;
     unlink(wsi, c, Channel::kPost);
     c->role = Role::kNone;
+    c->has_session = false;
     hang_up_after = true;  // the rest of the body is not read
+    if (r == eio::PostBody::kOverBudget) {
+      return respond(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, "text/plain", "Server busy (memory budget)");
+    }
     return respond_too_large(wsi);
   }
 
@@ -568,12 +707,19 @@ struct Server::Impl final : eio::Port {
   // The websocket handshake, headers still attached; lws gives no per-connection
   // data yet, so nothing is stored. 0 accepts; >0 after writing the refusal.
   int confirm_upgrade(lws* wsi) {
+    const char* refusal = nullptr;
+    if (const unsigned status = gate(wsi, refusal)) return reject(wsi, status, refusal);
+    if (cfg.redirect_http && lws_is_ssl(wsi) == 0) {
+      return reject(wsi, HTTP_STATUS_FORBIDDEN, "Forbidden: use wss://");
+    }
     char path[64];
     const std::optional<Endpoint> endpoint =
         endpoint_of(header(wsi, WSI_TOKEN_GET_URI, path, sizeof(path)));
     if (!endpoint) return reject(wsi, HTTP_STATUS_NOT_FOUND, "Not Found");
-    char qbuf[512];
-    const eio::Verdict v = verify(wsi, *endpoint, Method::kGet, true, qbuf, sizeof(qbuf));
+    char qbuf[kQueryMax];
+    const auto query = query_of(wsi, qbuf, sizeof(qbuf));
+    if (!query) return reject(wsi, 414, eio::error_json(eio::ErrorCode::kBadRequest));
+    const eio::Verdict v = verify(wsi, *endpoint, Method::kGet, true, *query);
     if (v.kind == eio::Verdict::Kind::kError) {
       return reject(wsi, static_cast<unsigned>(eio::error_http_status(v.error)),
                     eio::error_json(v.error));
@@ -583,9 +729,9 @@ struct Server::Impl final : eio::Port {
       if (!engine->admit()) {
         return reject(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, R"({"code":3,"message":"Server full"})");
       }
-      if (!handshake_allowed(wsi)) {
-        return reject(wsi, 429, R"({"code":3,"message":"Too many handshakes"})");
-      }
+      char addr[kAddrMax];
+      peer_of(wsi, addr);
+      if (const char* why = admission(addr)) return reject(wsi, 429, why);
     }
     return 0;
   }
@@ -601,13 +747,16 @@ struct Server::Impl final : eio::Port {
     char path[64];
     const std::optional<Endpoint> endpoint =
         endpoint_of(header(wsi, WSI_TOKEN_GET_URI, path, sizeof(path)));
-    char qbuf[512];
-    const eio::Verdict v = endpoint ? verify(wsi, *endpoint, Method::kGet, true, qbuf, sizeof(qbuf))
-                                    : eio::Verdict{};
+    char qbuf[kQueryMax];
+    const auto query = query_of(wsi, qbuf, sizeof(qbuf));
+    const eio::Verdict v = endpoint && query ? verify(wsi, *endpoint, Method::kGet, true, *query)
+                                             : eio::Verdict{};
     const std::uint64_t now = monotonic_ms();
     SessionHandle h = 0;
     if (v.kind == eio::Verdict::Kind::kHandshake) {
-      if (engine->open(*endpoint, *v.query.protocol, true, false, std::string_view(qbuf), now, h) !=
+      char addr[kAddrMax];
+      peer_of(wsi, addr);
+      if (engine->open(*endpoint, *v.query.protocol, true, false, *query, now, h, addr) !=
           eio::Opened::kOk) {
         refuse_ws(wsi, c);
         return 0;
@@ -679,9 +828,9 @@ struct Server::Impl final : eio::Port {
       return respond(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, "text/plain", "Method Not Allowed");
     }
     const bool head_only = method == Method::kHead;
-    char buf[256];
+    char buf[kSmallHeaderMax];
     const bool gzip_ok = accepts_gzip(header(wsi, WSI_TOKEN_HTTP_ACCEPT_ENCODING, buf, sizeof(buf)));
-    char qbuf[256];
+    char qbuf[kQueryMax];
     for (Route& r : routes) {
       if (path != r.path) continue;
       if (r.needs_token && !cfg.token.empty() && !bearer_ok(wsi)) {
@@ -689,7 +838,9 @@ struct Server::Impl final : eio::Port {
       }
       std::string content;
       std::string type = "text/plain; charset=utf-8";
-      const int status = r.handler(query_of(wsi, qbuf, sizeof(qbuf)), content, type);
+      const auto qs = query_of(wsi, qbuf, sizeof(qbuf));
+      if (!qs) return respond(wsi, 414, "text/plain", "URI Too Long");
+      const int status = r.handler(*qs, content, type);
       Head h;
       h.status = static_cast<unsigned>(status);
       h.content_type = type.c_str();
@@ -760,6 +911,12 @@ struct Server::Impl final : eio::Port {
         ++self->http_requests;
         *c = Conn{};
         const Method method = method_of(wsi);
+        const char* refusal = nullptr;
+        if (const unsigned status = self->gate(wsi, refusal)) {
+          self->hang_up_after = method != Method::kGet && method != Method::kHead;
+          return self->respond(wsi, status, "text/plain", refusal);
+        }
+        if (self->cfg.redirect_http && lws_is_ssl(wsi) == 0) return self->redirect_to_https(wsi);
         if (const std::optional<Endpoint> endpoint = self->endpoint_of(path)) {
           self->catch_up();
           return self->engine_http(wsi, c, *endpoint, method);
@@ -835,7 +992,10 @@ Stats Server::stats() const {
     st.sessions_refused = n.sessions_refused;
     st.sessions_dropped = n.sessions_dropped;
     st.packets_queued = n.packets_queued;
+    st.over_budget = n.over_budget;
   }
+  st.memory_held = impl_->budget.used();
+  st.memory_peak = impl_->budget.peak();
   st.http_requests = impl_->http_requests;
   return st;
 }
@@ -846,6 +1006,18 @@ void Server::add_route(std::string path, RouteHandler handler, bool needs_token)
   impl_->routes.push_back({std::move(path), std::move(handler), needs_token});
 }
 
+void Server::on_reload(std::function<void()> fn) { impl_->reload = std::move(fn); }
+
+void Server::reload_access(const std::string& token, const std::vector<std::string>& allow_origins,
+                           const std::vector<std::string>& allow_hosts) {
+  impl_->cfg.token = token;
+  impl_->cfg.allow_origins = allow_origins;
+  impl_->cfg.allow_hosts = allow_hosts;
+  if (impl_->sio) impl_->sio->set_token(token);
+}
+
+std::size_t Server::connection_cap() const { return impl_->connection_cap; }
+
 void Server::every(std::uint32_t period_ms, std::function<void()> fn) {
   impl_->period_ms = period_ms;
   impl_->periodic = std::move(fn);
@@ -853,7 +1025,17 @@ void Server::every(std::uint32_t period_ms, std::function<void()> fn) {
 
 namespace {
 
+// lws logs one line per bad request; a hostile client must not be able to
+// flood the journal with them.
+LogLimiter g_lws_log_limit(20, 10000);
+
 void lws_log(int level, const char* line) {
+  std::uint64_t suppressed = 0;
+  if (!g_lws_log_limit.allow(monotonic_ms(), suppressed)) return;
+  if (suppressed > 0) {
+    std::fprintf(stderr, "sbcmon: lws: %llu similar lines suppressed\n",
+                 static_cast<unsigned long long>(suppressed));
+  }
   // lws lines end in '\n' already.
   std::fprintf(stderr, "sbcmon: lws%s: %s", level == LLL_ERR ? " error" : "", line);
 }
@@ -872,7 +1054,11 @@ bool Server::start(const ServerConfig& config, std::string& error) {
   m.tick_timer.self = &m;
   m.engine_timer.self = &m;
   m.links.assign(config::kMaxSessions, Link{});
-  m.rate = RateLimiter(config.handshakes_per_s);
+  if (m.cfg.hostname.empty()) {
+    char host[256] = {};
+    if (gethostname(host, sizeof(host) - 1) == 0) m.cfg.hostname = host;
+  }
+  m.budget.set_limit(config.memory_budget);
   eio::EngineConfig ec;
   ec.limits.ping_interval_ms = config.ping_interval_ms;
   ec.limits.ping_timeout_ms = config.ping_timeout_ms;
@@ -880,10 +1066,12 @@ bool Server::start(const ServerConfig& config, std::string& error) {
   ec.limits.max_payload = config.max_payload;
   ec.limits.max_queue = config.max_queue;
   ec.max_sessions = config.max_sessions;
+  ec.budget = &m.budget;
   m.engine = std::make_unique<eio::Engine>(ec, m, m.sids);
   socketio::ServerOptions sio_options;
   sio_options.connect_timeout_ms = config.connect_timeout_ms;
   sio_options.token = config.token;
+  sio_options.budget = &m.budget;
   m.sio = std::make_unique<socketio::Server>(*m.engine, std::move(sio_options));
   m.engine->attach(m.sio.get());
 
@@ -909,10 +1097,20 @@ bool Server::start(const ServerConfig& config, std::string& error) {
   info.max_http_header_pool = static_cast<unsigned short>(config::kMaxSessions + 16);
   info.max_http_header_data = static_cast<unsigned short>(config.max_header_bytes);
   info.keepalive_timeout = 60;
-  // lws sizes its fd tables for `ulimit -n` (two 160 KiB tables at 20000) unless told:
-  // a session holds up to three connections (websocket, poll, post during the upgrade),
-  // plus page, metrics and over-limit callers being turned away.
-  info.fd_limit_per_thread = static_cast<unsigned int>(3 * config::kMaxSessions + 64);
+  // Connections stay below the fd limit: at the cap lws stops accepting until
+  // one closes (newcomers wait in the listen backlog), instead of spinning on
+  // accept() -> EMFILE.
+  rlimit nofile{};
+  std::size_t fd_room = 1024;
+  if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY) {
+    fd_room = static_cast<std::size_t>(nofile.rlim_cur);
+  }
+  if (fd_room <= kReservedFds + 8) {
+    error = "the open-file limit (ulimit -n " + std::to_string(fd_room) + ") is too low to serve";
+    return false;
+  }
+  m.connection_cap = std::min(config.max_connections, fd_room - kReservedFds);
+  info.fd_limit_per_thread = static_cast<unsigned int>(m.connection_cap + 8);
   if (!config.tls_cert.empty()) {
     info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
     info.ssl_cert_filepath = config.tls_cert.c_str();
@@ -920,9 +1118,11 @@ bool Server::start(const ServerConfig& config, std::string& error) {
     // HTTP/1.1 only: the Engine.IO glue (held polls, websocket upgrade) is
     // written for it, and h2 buys nothing for one page and one socket.
     info.alpn = "http/1.1";
+    // Plain HTTP is let in only to be redirected (by the callback, which keeps
+    // the path and query; lws's own redirect drops them).
     if (config.redirect_http) {
       info.options |= LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT |
-                      LWS_SERVER_OPTION_REDIRECT_HTTP_TO_HTTPS;
+                      LWS_SERVER_OPTION_ALLOW_HTTP_ON_HTTPS_LISTENER;
     }
   }
   m.ctx = lws_create_context(&info);
@@ -942,6 +1142,10 @@ int Server::run() {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  struct sigaction hup {};
+  hup.sa_handler = on_hangup;
+  sigemptyset(&hup.sa_mask);
+  sigaction(SIGHUP, &hup, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
   if (m.period_ms > 0) {
@@ -950,6 +1154,10 @@ int Server::run() {
   }
   while (g_stop == 0) {
     if (lws_service(m.ctx, 0) < 0) return 1;
+    if (g_reload != 0) {
+      g_reload = 0;
+      if (m.reload) m.reload();
+    }
   }
   m.latency.write();
   return 0;

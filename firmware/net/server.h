@@ -28,6 +28,14 @@ struct ServerConfig {
   std::size_t max_queue = 256;            // packets queued per session (<= Kconfig table)
   std::size_t max_header_bytes = 4096;    // largest HTTP request header
   std::vector<std::string> allow_origins; // besides same-origin; "*" allows any
+  // Host names answered besides IP literals, localhost, `hostname` and
+  // `hostname`.local ("name", ".domain" for a domain, "*" for any); else 403.
+  std::vector<std::string> allow_hosts;
+  std::string hostname;                   // "" = gethostname()
+  std::size_t memory_budget = 8u << 20;   // bytes all clients together may make sbcmon hold; 0 = off
+  std::size_t max_connections = 512;      // open connections; lowered to fit the fd limit
+  std::size_t sessions_per_addr = 32;     // sessions one client address may hold; 0 = off
+  std::size_t unjoined_per_addr = 8;      // of those, not yet joined (with a token: unauthenticated); 0 = off
   std::string token;                      // "" = open; else Socket.IO auth and Bearer on data routes
   std::string tls_cert;                   // PEM paths; both set = HTTPS/WSS on the port
   std::string tls_key;
@@ -48,6 +56,9 @@ struct Stats {
   std::uint64_t sessions_dropped = 0;    // closed for falling behind (queue over its cap)
   std::uint64_t packets_queued = 0;      // Engine.IO packets queued to clients
   std::uint64_t http_requests = 0;       // HTTP requests answered or held
+  std::uint64_t over_budget = 0;         // sessions refused or closed by the memory budget
+  std::size_t memory_held = 0;           // bytes held against the memory budget now
+  std::size_t memory_peak = 0;           // the most ever held
 };
 
 class Server {
@@ -73,7 +84,19 @@ class Server {
   void every(std::uint32_t period_ms, std::function<void()> fn);
 
   // Runs the loop until SIGINT/SIGTERM. Returns the process exit code (0 on a clean stop).
+  // SIGHUP does not stop it: the on_reload() callback runs from the loop instead.
   int run();
+
+  // Calls `fn` from the loop after each SIGHUP (to re-read the token and config).
+  void on_reload(std::function<void()> fn);
+
+  // Replaces what a SIGHUP may change: the token ("" = open) and the origin and
+  // host allow-lists. Sessions already joined keep going.
+  void reload_access(const std::string& token, const std::vector<std::string>& allow_origins,
+                     const std::vector<std::string>& allow_hosts);
+
+  // The connection cap in force after start() (max_connections fitted to the fd limit).
+  std::size_t connection_cap() const;
 
   // Counters since start().
   Stats stats() const;

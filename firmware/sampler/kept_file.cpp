@@ -38,7 +38,11 @@ void KeptFile::close_fd() {
 
 bool KeptFile::try_open(std::uint64_t tick) {
   if (path_.empty() || tick < retry_tick_) return false;
-  fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO (or a device) planted in --proc-root must not hang
+  // start-up in open(); what is not a regular file is then treated as absent.
+  fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  struct stat kind;
+  if (fd_ >= 0 && (::fstat(fd_, &kind) != 0 || !S_ISREG(kind.st_mode))) close_fd();
   if (fd_ >= 0) {
     backoff_ = 1;
     // procfs/sysfs signal a vanished node through read errors; only ordinary files

@@ -63,6 +63,8 @@ struct Server::Impl {
     std::string bin_header;
     std::size_t bin_expected = 0;
     std::size_t bin_count = 0;
+    std::size_t bin_reserved = 0;  // bytes of bin_parts held against options.budget
+    std::uint32_t auth_failures = 0;
     std::array<std::string, kMaxAttachments> bin_parts;
   };
   struct Namespace {
@@ -120,15 +122,31 @@ struct Server::Impl {
     link.close(s.handle);  // may run on_close right here: do not touch `s` after
   }
 
+  void release_attachments(Session& s) {
+    if (options.budget != nullptr) options.budget->release(s.bin_reserved);
+    s.bin_reserved = 0;
+  }
+
   void reset(Session& s) {
     s.used = false;
     s.closing = false;
     s.ever_connected = false;
+    s.auth_failures = 0;
     for (auto& sock : s.sockets) sock = Socket{};
     s.bin_header.clear();
     s.bin_expected = 0;
     s.bin_count = 0;
     for (auto& p : s.bin_parts) std::string().swap(p);
+    release_attachments(s);
+  }
+
+  // A refused CONNECT: after max_auth_failures of them the session is closed,
+  // so one session cannot guess tokens at wire speed.
+  void refused(SessionHandle h, bool token) {
+    if (token) link.auth_failed(h);
+    Session* s = find(h);
+    if (!s || s->closing) return;
+    if (++s->auth_failures >= options.max_auth_failures) fail(*s);
   }
 
   // `bare_for_v4`: a refusal to a Socket.IO v4 client carries the bare message
@@ -158,12 +176,18 @@ struct Server::Impl {
       fail(*s);
       return;
     }
-    if (!options.token.empty() && !auth_has_token(auth, options.token)) {
-      send_connect_error(*s, ns.name, "unauthorized", true);
-      return;
+    if (!options.token.empty()) {
+      if (!auth_has_token(auth, options.token)) {
+        send_connect_error(*s, ns.name, "unauthorized", true);
+        refused(h, true);
+        return;
+      }
+      link.auth_succeeded(h);
+      if (!(s = find(h)) || s->closing) return;
     }
     if (ns.handlers.authorize && !ns.handlers.authorize(id, auth)) {
       if ((s = find(h)) && !s->closing) send_connect_error(*s, ns.name, ns.handlers.refusal, true);
+      refused(h, false);
       return;
     }
     if (!(s = find(h)) || s->closing) return;
@@ -291,6 +315,16 @@ struct Server::Impl {
     s.bin_header.clear();
     s.bin_expected = 0;
     s.bin_count = 0;
+    const std::size_t reserved = s.bin_reserved;
+    s.bin_reserved = 0;
+    // Held until the handler returns: the bytes are still in `parts` until then.
+    struct Release {
+      util::MemoryBudget* budget;
+      std::size_t n;
+      ~Release() {
+        if (budget != nullptr) budget->release(n);
+      }
+    } release{options.budget, reserved};
     std::array<std::string_view, kMaxAttachments> views;
     for (std::size_t i = 0; i < n; ++i) views[i] = parts[i];
     const auto hdr = decode_header(header);  // decoded once before; cannot fail now
@@ -323,6 +357,11 @@ struct Server::Impl {
     }
     const bool binary = hdr->type == PacketType::kBinaryEvent || hdr->type == PacketType::kBinaryAck;
     if (binary && hdr->attachments > 0) {
+      // Nothing is buffered for a namespace this session has not joined (nor,
+      // so, before its token was accepted): that is the invalid state dispatch()
+      // would close it for anyway, only after the attachments were held.
+      const auto idx = find_nsp(hdr->nsp);
+      if (!idx || !s.sockets[*idx].connected) return fail(s);
       s.bin_header.assign(data);
       s.bin_expected = hdr->attachments;
       s.bin_count = 0;
@@ -406,7 +445,7 @@ void Server::on_open(SessionHandle session, engineio::Protocol protocol, std::ui
   s->opened_ms = now_ms;
   if (protocol != Protocol::kV3) return;
   // Socket.IO v4 clients are joined to "/" without asking, as 2.x servers do.
-  s->ever_connected = true;
+  // A refused token leaves the session unconnected: the connect timeout closes it.
   if (const auto root = im.find_nsp("/")) {
     // Only a configured token makes the handshake query matter (it would
     // otherwise show up as the auth payload of every 2.x client).
@@ -417,6 +456,7 @@ void Server::on_open(SessionHandle session, engineio::Protocol protocol, std::ui
   } else {
     // No "/" namespace registered: still confirm it, because v4 clients wait for
     // it before using other namespaces; no socket exists for it here.
+    s->ever_connected = true;
     im.send_text(session, "0");
   }
 }
@@ -427,6 +467,12 @@ void Server::on_message(SessionHandle session, std::string_view data, bool binar
   if (!s || s->closing) return;
   if (binary) {
     if (s->bin_expected == 0) return im.fail(*s);
+    // A partial attachment counts against the memory budget; over it, this
+    // session (the one asking) is closed, never anyone else.
+    if (im.options.budget != nullptr) {
+      if (!im.options.budget->reserve(data.size(), util::Use::kInbound)) return im.fail(*s);
+      s->bin_reserved += data.size();
+    }
     s->bin_parts[s->bin_count++].assign(data);
     if (s->bin_count == s->bin_expected) im.finish_binary(*s);
     return;
@@ -461,6 +507,13 @@ void Server::tick(std::uint64_t now_ms) {
     if (now_ms - s.opened_ms >= im.options.connect_timeout_ms) im.fail(s);
   }
 }
+
+bool Server::joined_any(SessionHandle session) const {
+  const Impl::Session* s = impl_->find(session);
+  return s != nullptr && s->ever_connected;
+}
+
+void Server::set_token(std::string token) { impl_->options.token = std::move(token); }
 
 bool Server::emit(SocketId to, std::string_view event, std::string_view args, Attachments att) {
   Impl& im = *impl_;

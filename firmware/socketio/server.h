@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "engineio/packet.h"
+#include "util/budget.h"
 
 namespace sbcmon::socketio {
 
@@ -30,6 +31,11 @@ class EngineLink {
   virtual bool send(SessionHandle session, Buffer packet, bool binary) = 0;
   // Closes the Engine.IO session; Server::on_close follows.
   virtual void close(SessionHandle session) = 0;
+  // A CONNECT on `session` was refused for a wrong or missing token; the engine
+  // layer may make that client address back off.
+  virtual void auth_failed(SessionHandle /*session*/) {}
+  // A CONNECT on `session` passed the token check.
+  virtual void auth_succeeded(SessionHandle /*session*/) {}
 };
 
 // One socket: a session joined to one namespace.
@@ -73,6 +79,10 @@ struct ServerOptions {
   // the namespace or handshake query (v4); otherwise CONNECT_ERROR "unauthorized"
   // and no handler runs. Compared in constant time; never logged.
   std::string token;
+  // Refused CONNECTs (token or authorize) one session may make before it is closed.
+  std::uint32_t max_auth_failures = 3;
+  // Partial binary attachments are reserved here (inbound); nullptr = unbounded.
+  util::MemoryBudget* budget = nullptr;
 };
 
 // True when the auth JSON carries {"token": <token>}; constant time in the token.
@@ -106,6 +116,10 @@ class Server {
   void on_close(SessionHandle session);
   // Closes sessions that joined no namespace within connect_timeout_ms.
   void tick(std::uint64_t now_ms);
+  // True once the session joined a namespace (so passed the token, if any).
+  bool joined_any(SessionHandle session) const;
+  // Replaces the token CONNECTs must carry ("" = open); sessions already joined stay.
+  void set_token(std::string token);
 
   // --- API for the rest of the firmware ------------------------------------
   // Emits `event` with raw JSON `args` ("a,b" without brackets; "" for none) to one socket.

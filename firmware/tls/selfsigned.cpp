@@ -53,7 +53,10 @@ bool exists(const std::string& path) { return ::access(path.c_str(), R_OK) == 0;
 bool write_file(const std::string& path, const unsigned char* data, std::size_t len, mode_t mode,
                 std::string& error) {
   const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  // A stale temp file (or a planted link) is removed, not followed: unlink acts
+  // on the link itself, and O_EXCL|O_NOFOLLOW refuse anything that reappears.
+  ::unlink(tmp.c_str());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
   if (fd < 0) {
     error = tmp + ": " + std::strerror(errno);
     return false;
@@ -126,10 +129,25 @@ bool ensure_self_signed(const std::string& state_dir, const std::string& hostnam
                         CertPaths& out, std::string& error) {
   out.cert = state_dir + "/sbcmon.crt";
   out.key = state_dir + "/sbcmon.key";
-  if (exists(out.cert) && exists(out.key)) return true;
   if (::mkdir(state_dir.c_str(), 0700) != 0 && errno != EEXIST) {
     error = state_dir + ": " + std::strerror(errno);
     return false;
+  }
+  struct stat dir {};
+  if (::stat(state_dir.c_str(), &dir) != 0 || !S_ISDIR(dir.st_mode)) {
+    error = state_dir + ": not a directory";
+    return false;
+  }
+  if ((dir.st_mode & S_IWOTH) != 0) {
+    error = state_dir + ": writable by others, so anyone could plant the key there (chmod o-w it)";
+    return false;
+  }
+  if (exists(out.cert) && exists(out.key)) {
+    struct stat key {};
+    if (::stat(out.key.c_str(), &key) == 0 && (key.st_mode & (S_IRGRP | S_IROTH)) != 0) {
+      out.warning = out.key + " is readable by group or others (chmod 600 it)";
+    }
+    return true;
   }
 
   Rng rng;

@@ -107,12 +107,12 @@ export async function startSbcmon({ port, args = [] } = {}) {
   };
 }
 
-/** Headless Chromium from Debian, with the flags this sandbox needs. */
-export function launchBrowser() {
+/** Headless Chromium from Debian, with the flags this sandbox needs (plus `extraArgs`). */
+export function launchBrowser(extraArgs = []) {
   return chromium.launch({
     executablePath: CHROMIUM,
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", "--no-first-run"],
+      "--disable-component-update", "--disable-sync", "--no-first-run", ...extraArgs],
   });
 }
 

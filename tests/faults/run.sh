@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Hostile clients (tests/faults/hostile.mjs) and injected /proc,/sys faults
-# (tests/faults/faults.mjs) against a built sbcmon; SBCMON_BIN defaults to
-# build/host/sbcmon. Ends with "N passed, M failed" (both parts together).
+# Hostile clients (tests/faults/hostile.mjs), injected /proc,/sys faults
+# (tests/faults/faults.mjs), the memory, connection and per-address budgets
+# (tests/faults/budgets.mjs) and operator faults (tests/faults/operator.mjs)
+# against a built sbcmon; SBCMON_BIN defaults to build/host/sbcmon. Ends with
+# "N passed, M failed" (all parts together).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export SBCMON_BIN="${SBCMON_BIN:-$ROOT/build/host/sbcmon}"
@@ -9,7 +11,7 @@ export SBCMON_FIXTURES="${SBCMON_FIXTURES:-$ROOT/tests/fixtures}"
 cd "$ROOT/tests/faults"
 passed=0
 failed=0
-for part in hostile faults; do
+for part in hostile faults budgets operator; do
   [[ -f "$part.mjs" ]] || continue
   echo "=== $part"
   log="$(mktemp)"

@@ -43,6 +43,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   cfg.limits.max_payload = 256;
   cfg.limits.max_queue = 8;
   cfg.max_sessions = 3;
+  // Small enough that queues and uploads hit it: the close-the-longest-queue policy runs.
+  sbcmon::util::MemoryBudget budget(2048);
+  cfg.budget = &budget;
   eio::Engine engine(cfg, port, sids());
   sio::ServerOptions so;
   so.connect_timeout_ms = 500;
@@ -128,5 +131,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   engine.tick(now + 1000000);
   check(engine);
+  // Every session is gone after the timeouts: nothing may stay reserved.
+  if (engine.live() != 0 || budget.used() != 0) std::abort();
   return 0;
 }

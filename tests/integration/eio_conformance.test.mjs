@@ -175,10 +175,10 @@ describe("HTTP/1.1 connections", () => {
   it("whenever the server hangs up after a response, that response said Connection: close", async () => {
     const cases = [
       badReq(),
-      `POST ${P}?EIO=4&transport=polling&sid=nosuchsid HTTP/1.1\nHost: x\nContent-Type: text/plain\nContent-Length: 6\n\n4hello`,
-      `POST ${P}?EIO=4&transport=polling HTTP/1.1\nHost: x\nContent-Type: text/plain\nContent-Length: 6\n\n4hello`,
-      `PUT ${P}?EIO=4&transport=polling HTTP/1.1\nHost: x\nContent-Length: 0\n\n`,
-      `GET ${P}?EIO=4&transport=websocket HTTP/1.1\nHost: x\n\n`,
+      `POST ${P}?EIO=4&transport=polling&sid=nosuchsid HTTP/1.1\nHost: ${HOST}:${port}\nContent-Type: text/plain\nContent-Length: 6\n\n4hello`,
+      `POST ${P}?EIO=4&transport=polling HTTP/1.1\nHost: ${HOST}:${port}\nContent-Type: text/plain\nContent-Length: 6\n\n4hello`,
+      `PUT ${P}?EIO=4&transport=polling HTTP/1.1\nHost: ${HOST}:${port}\nContent-Length: 0\n\n`,
+      `GET ${P}?EIO=4&transport=websocket HTTP/1.1\nHost: ${HOST}:${port}\n\n`,
     ];
     for (const req of cases) {
       const c = new RawConn();
@@ -238,7 +238,7 @@ describe("HTTP/1.1 connections", () => {
     const sid = await openV4();
     const c = new RawConn();
     try {
-      await c.send(`POST ${P}?EIO=4&transport=polling&sid=${sid} HTTP/1.1\nHost: x\nContent-Type: text/plain\nTransfer-Encoding: chunked\n\n6\n4hello\n0\n\n`);
+      await c.send(`POST ${P}?EIO=4&transport=polling&sid=${sid} HTTP/1.1\nHost: ${HOST}:${port}\nContent-Type: text/plain\nTransfer-Encoding: chunked\n\n6\n4hello\n0\n\n`);
       const res = await c.response(2000);
       assert.ok(res, "hung up without an answer");
       // Read (the reference) or refused with 411 and an announced close.

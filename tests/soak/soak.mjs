@@ -214,6 +214,7 @@ async function main() {
   }
   const started = Date.now();
   const server = await startMonitor(["--interval", "100ms", "--handshakes-per-s", "0", "--max-sessions", "64",
+    "--sessions-per-addr", "0",
     "--ping-interval", "500ms", "--ping-timeout", "500ms"]);
   const pid = server.child.pid;
   const watchers = [];

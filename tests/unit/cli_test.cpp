@@ -142,3 +142,57 @@ TEST(CliConfigFile, ErrorsNameTheFileAndLine) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(CliConfigFile, ADirectoryIsAnErrorNotDefaults) {
+  const char* base = std::getenv("TMPDIR");
+  std::string tmpl = std::string(base != nullptr && *base != '\0' ? base : P_tmpdir) + "/sbcmon-cli-dir-XXXXXX";
+  char* dir = mkdtemp(tmpl.data());
+  ASSERT_NE(dir, nullptr);
+  Options o = sbcmon::app::default_options();
+  std::string error;
+  EXPECT_FALSE(sbcmon::app::load_config_file(dir, o, error));
+  EXPECT_NE(error.find("is a directory"), std::string::npos) << error;
+  rmdir(dir);
+}
+
+TEST(CliBudgets, FlagsForEveryBudget) {
+  Options o = sbcmon::app::default_options();
+  EXPECT_EQ(o.memory_budget, sbcmon::config::kMemoryBudget);
+  EXPECT_EQ(o.max_connections, sbcmon::config::kMaxConnections);
+  ASSERT_EQ(parse({"--memory-budget", "4M", "--max-connections", "100", "--sessions-per-addr", "0",
+                   "--unjoined-per-addr=2", "--allow-host", "monitor.lan", "--allow-host", ".example.com"},
+                  o)
+                .status,
+            ParseStatus::kOk);
+  EXPECT_EQ(o.memory_budget, 4u << 20);
+  EXPECT_EQ(o.max_connections, 100u);
+  EXPECT_EQ(o.sessions_per_addr, 0u);
+  EXPECT_EQ(o.unjoined_per_addr, 2u);
+  ASSERT_EQ(parse({"--connect-timeout", "2s"}, o).status, ParseStatus::kOk);
+  EXPECT_EQ(o.connect_timeout_ms, 2000u);
+  ASSERT_EQ(o.allow_hosts.size(), 2u);
+  EXPECT_EQ(o.allow_hosts[1], ".example.com");
+  for (const char* bad : {"--memory-budget=12", "--memory-budget=8X", "--memory-budget=5G",
+                          "--max-connections=3", "--connect-timeout=10ms", "--allow-host=a/b", "--allow-host=*.x", "--allow-host="}) {
+    Options p = sbcmon::app::default_options();
+    const auto r = parse({bad}, p);
+    EXPECT_EQ(r.status, ParseStatus::kError) << bad;
+    EXPECT_NE(r.error.find(std::string(bad).substr(0, std::string(bad).find('='))), std::string::npos) << r.error;
+  }
+  std::uint64_t n = 0;
+  EXPECT_TRUE(sbcmon::app::parse_size("512k", n));
+  EXPECT_EQ(n, 512u * 1024);
+  EXPECT_TRUE(sbcmon::app::parse_size("8MiB", n));
+  EXPECT_EQ(n, 8u << 20);
+  EXPECT_FALSE(sbcmon::app::parse_size("k", n));
+  EXPECT_FALSE(sbcmon::app::parse_size("-1M", n));
+  const std::string u = sbcmon::app::usage();
+  for (const char* flag : {"--memory-budget", "--max-connections", "--sessions-per-addr",
+                           "--unjoined-per-addr", "--allow-host", "--connect-timeout"}) {
+    EXPECT_NE(u.find(flag), std::string::npos) << flag;
+  }
+}
+
+}  // namespace

@@ -594,8 +594,7 @@ TEST(ServerToken, ConnectNeedsTheTokenAndHandlersNeverSeeRefusals) {
   server.on_open(1, Protocol::kV4, 0);
   server.on_message(1, "0", false);
   server.on_message(1, R"(0{"token":"s3cre"})", false);
-  server.on_message(1, R"(0{"token":"s3cret!"})", false);
-  ASSERT_EQ(link.to(1).size(), 3u);
+  ASSERT_EQ(link.to(1).size(), 2u);
   for (const auto& p : link.to(1)) EXPECT_EQ(p, R"(4{"message":"unauthorized"})");
   EXPECT_EQ(connects, 0);
 
@@ -617,6 +616,96 @@ TEST(ServerToken, V3ClientsCarryTheTokenInTheHandshakeQuery) {
   server.on_open(2, Protocol::kV3, 0, "EIO=3&transport=polling&token=s3cret");
   EXPECT_EQ(connects, 1);
   EXPECT_EQ(link.to(2).front(), "0");
+}
+
+// Token guessing: the third refused CONNECT on one session closes it, and the
+// engine layer hears of every failure (for the per-address back-off).
+TEST(ServerToken, RepeatedRefusalsCloseTheSession) {
+  struct CountingLink : FakeLink {
+    int failures = 0;
+    void auth_failed(SessionHandle) override { ++failures; }
+  } link;
+  sio::Server server(link, sio::ServerOptions{45000, "s3cret"});
+  link.server = &server;
+  ASSERT_TRUE(server.add_namespace("/", sio::NamespaceHandlers{}));
+  server.on_open(1, Protocol::kV4, 0);
+  server.on_message(1, R"(0{"token":"a"})", false);
+  server.on_message(1, R"(0{"token":"b"})", false);
+  EXPECT_FALSE(link.was_closed(1));
+  server.on_message(1, R"(0{"token":"c"})", false);
+  EXPECT_TRUE(link.was_closed(1));
+  EXPECT_EQ(link.failures, 3);
+}
+
+// A Socket.IO v4 (EIO=3) client whose handshake token is refused stays
+// unconnected, so the connect timeout closes it.
+TEST(ServerToken, V3RefusedTokenIsClosedAtTheConnectTimeout) {
+  FakeLink link;
+  sio::Server server(link, sio::ServerOptions{1000, "s3cret"});
+  link.server = &server;
+  ASSERT_TRUE(server.add_namespace("/", sio::NamespaceHandlers{}));
+  server.on_open(1, Protocol::kV3, 0, "EIO=3&transport=polling&token=nope");
+  EXPECT_FALSE(server.joined_any(1));
+  server.tick(999);
+  EXPECT_FALSE(link.was_closed(1));
+  server.tick(1000);
+  EXPECT_TRUE(link.was_closed(1));
+  server.on_open(2, Protocol::kV3, 0, "EIO=3&transport=polling&token=s3cret");
+  EXPECT_TRUE(server.joined_any(2));
+  server.tick(5000);
+  EXPECT_FALSE(link.was_closed(2));
+}
+
+// Nothing is buffered for a namespace the session has not joined: a binary
+// event announced before the CONNECT (or after a refused one) closes it at once.
+TEST(ServerBudget, NoAttachmentsBeforeJoining) {
+  FakeLink link;
+  sbcmon::util::MemoryBudget budget(1u << 20);
+  sio::ServerOptions opts{45000, "s3cret"};
+  opts.budget = &budget;
+  sio::Server server(link, opts);
+  link.server = &server;
+  ASSERT_TRUE(server.add_namespace("/", sio::NamespaceHandlers{}));
+  server.on_open(1, Protocol::kV4, 0);
+  server.on_message(1, R"(51-["up",{"_placeholder":true,"num":0}])", false);
+  EXPECT_TRUE(link.was_closed(1));
+  EXPECT_EQ(budget.used(), 0u);
+}
+
+// Partial attachments count against the memory budget; over it the session
+// that asks is closed and what it held is returned.
+TEST(ServerBudget, PartialAttachmentsCountAndOverflowClosesTheAsker) {
+  FakeLink link;
+  link.close_now = true;
+  sbcmon::util::MemoryBudget budget(4000);  // inbound may hold 3000
+  sio::ServerOptions opts{45000, ""};
+  opts.budget = &budget;
+  sio::Server server(link, opts);
+  link.server = &server;
+  int events = 0;
+  sio::NamespaceHandlers h;
+  h.on_event = [&](const sio::Event&) { ++events; };
+  ASSERT_TRUE(server.add_namespace("/", std::move(h)));
+  for (SessionHandle s : {1u, 2u}) {
+    server.on_open(s, Protocol::kV4, 0);
+    server.on_message(s, "0", false);
+  }
+  const std::string kb(1000, 'x');
+  server.on_message(1, R"(52-["up",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}])", false);
+  server.on_message(1, kb, true);
+  EXPECT_EQ(budget.used(), 1000u);
+  server.on_message(2, R"(53-["up",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1},{"_placeholder":true,"num":2}])", false);
+  server.on_message(2, kb, true);
+  server.on_message(2, kb, true);
+  EXPECT_EQ(budget.used(), 3000u);
+  EXPECT_FALSE(link.was_closed(2));
+  server.on_message(2, kb, true);  // would be 4000 inbound: over
+  EXPECT_TRUE(link.was_closed(2));
+  EXPECT_FALSE(link.was_closed(1));
+  EXPECT_EQ(budget.used(), 1000u);
+  server.on_message(1, kb, true);  // completes: delivered, then released
+  EXPECT_EQ(events, 1);
+  EXPECT_EQ(budget.used(), 0u);
 }
 
 TEST(ServerToken, AuthHasTokenIsExact) {
