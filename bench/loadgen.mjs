@@ -45,6 +45,7 @@ export class ClientSet {
     if (!this.recording) return;
     const m = T_RE.exec(text);
     if (!m) return;
+    this.frameBytes = text.length;
     this.counts[i] += 1;
     this.latencies.push(nowMs() - Number(m[1]) - 0.5);
   }

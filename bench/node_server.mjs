@@ -13,7 +13,7 @@ const { Server } = require('socket.io');
 
 const port = Number(process.argv[2]);
 const periodMs = Number(process.argv[3]);
-const page = readFileSync(new URL('./flask/templates/cpumem.html', import.meta.url));
+const page = readFileSync(new URL('../tests/browser/seed/cpumem.html', import.meta.url));  // as bench/flask/app.py
 
 const httpServer = http.createServer((req, res) => {
   if (req.url === '/') {

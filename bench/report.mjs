@@ -160,3 +160,55 @@ export function renderSummary(res) {
   L.push(`sbcmon config: ${res.config}`);
   return L.join('\n');
 }
+
+// The floor section: sbcmon (dynamic, as packaged) and the static firmware against a bare
+// libwebsockets server with the same clients, server-side latency, instructions per tick.
+export function renderFloor(res) {
+  const S = res.servers;
+  const L = ['## Against the floor (a bare libwebsockets server, bench/floor.c, same clients, same run)', ''];
+  const ids = [['ws0', 0], ['ws20', 20], ['ws100', 100], ['ws1000', 1000]];
+  const get = (k, id) => (S[k] && S[k].load[id] && !S[k].load[id].error ? S[k].load[id] : null);
+  const v = (k, id, f) => { const r = get(k, id); return r ? f(r) : NaN; };
+  const has = (k) => Boolean(S[k]);
+  const figs = [['CPU s/min', (r) => r.cpuSPerMin, 3], ['RSS MiB', (r) => r.rssMb, 2], ['anon MiB', (r) => r.anonMb, 2]];
+  L.push('| clients | figure | sbcmon | static firmware | floor | sbcmon / floor | static / floor |');
+  L.push('|---:|---|---:|---:|---:|---:|---:|');
+  for (const [id, n] of ids) {
+    for (const [label, f, d] of figs) {
+      const a = v('sbcmon', id, f); const b = has('static') ? v('static', id, f) : NaN; const c = v('floor', id, f);
+      L.push(`| ${n} | ${label} | ${fmt(a, d)} | ${fmt(b, d)} | ${fmt(c, d)} | ${ratio(a, c)} | ${ratio(b, c)} |`);
+    }
+  }
+  L.push('', '### Server-side latency: tick → first / last sample frame handed to the kernel (µs; net/latency.h)', '');
+  L.push('| build | clients | ticks | first p50 | first p99 | last p50 | last p99 |');
+  L.push('|---|---:|---:|---:|---:|---:|---:|');
+  for (const k of ['sbcmon', 'static']) {
+    if (!has(k)) continue;
+    for (const [id, n] of ids.slice(1)) {
+      const l = get(k, id) && get(k, id).server;
+      if (!l) { L.push(`| ${k} | ${n} | n/a | | | | |`); continue; }
+      L.push(`| ${k} | ${n} | ${l.ticks} | ${l.firstP50} | ${l.firstP99} | ${l.lastP50} | ${l.lastP99} |`);
+    }
+  }
+  const cg = res.callgrind || {};
+  L.push('', '### Instructions per tick (callgrind; whole process over 25 ticks of 200 ms, / ticks)', '');
+  L.push('| clients | sbcmon | floor | sbcmon / floor |');
+  L.push('|---:|---:|---:|---:|');
+  for (const n of [0, 20, 100]) {
+    const a = cg.sbcmon && cg.sbcmon[n] && !cg.sbcmon[n].error ? cg.sbcmon[n].perTick : NaN;
+    const b = cg.floor && cg.floor[n] && !cg.floor[n].error ? cg.floor[n].perTick : NaN;
+    L.push(`| ${n} | ${fmt(a, 0)} | ${fmt(b, 0)} | ${ratio(a, b)} |`);
+  }
+  L.push('', '### Targets', '');
+  const cpuOk = ids.map(([id, n]) => [n, v('sbcmon', id, (r) => r.cpuSPerMin) / v('floor', id, (r) => r.cpuSPerMin)]);
+  L.push(`- CPU ≤ 1.3× the floor: ${cpuOk.map(([n, r]) => `${n}: ${fmt(r)}× ${r <= 1.3 ? 'met' : 'NOT met'}`).join('; ')}`);
+  if (has('static')) {
+    const rss = v('static', 'ws20', (r) => r.rssMb); const anon = v('static', 'ws20', (r) => r.anonMb);
+    L.push(`- static firmware at 20 clients: RSS ${fmt(rss)} MiB (< 3 MiB: ${rss < 3 ? 'met' : 'NOT met'}), `
+      + `anon ${fmt(anon)} MiB (< 1.5 MiB: ${anon < 1.5 ? 'met' : 'NOT met'})`);
+  }
+  const l100 = get('sbcmon', 'ws100') && get('sbcmon', 'ws100').server;
+  L.push(`- last frame at 100 clients p99 < 1 ms: ${l100 ? `${l100.lastP99} µs ${l100.lastP99 < 1000 ? 'met' : 'NOT met'}` : 'n/a'}`);
+  L.push('');
+  return L.join('\n');
+}

@@ -9,7 +9,7 @@ import net from 'node:net';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { ClientSet, percentile, handshakes, ttfb } from './loadgen.mjs';
-import { renderMarkdown, renderSvg, renderSummary } from './report.mjs';
+import { renderMarkdown, renderSvg, renderSummary, renderFloor } from './report.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => {
   if (a.startsWith('--')) acc.push([a.slice(2), all[i + 1] && !all[i + 1].startsWith('--') ? all[i + 1] : true]);
@@ -21,7 +21,7 @@ const CLK_TCK = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (...m) => console.log('bench:', ...m);
 
-const SERVERS = [
+const ALL_SERVERS = [
   { key: 'sbcmon', name: 'sbcmon', nsp: '/', event: 'sample', minPeriodMs: 100,
     // The product build (64 sessions) while the clients fit, the 1100-session bench copy beyond.
     cmd: (port, periodMs, n) => (n <= 64
@@ -30,11 +30,26 @@ const SERVERS = [
       : [args.sbcmon, '--port', String(port), '--bind', '127.0.0.1', '--interval', `${periodMs}ms`,
         '--handshakes-per-s', '0', '--max-sessions', '1100', '--sessions-per-addr', '0',
         '--max-connections', '4096']) },
+  // The same code as shipped to boards: static, lws + mbedTLS from pinned sources (make firmware BOARD=host).
+  { key: 'static', name: 'sbcmon static firmware', nsp: '/', event: 'sample', minPeriodMs: 100, only: 'ws',
+    skip: !args.static,
+    cmd: (port, periodMs, n) => [n <= 64 ? args.static64 : args.static, '--port', String(port), '--bind', '127.0.0.1',
+      '--interval', `${periodMs}ms`, '--handshakes-per-s', '0', '--sessions-per-addr', '0',
+      ...(n <= 64 ? ['--max-sessions', '64'] : ['--max-sessions', '1100', '--max-connections', '4096'])] },
+  // The floor: a bare lws server writing one message of sbcmon's sample size per period (bench/floor.c).
+  { key: 'floor', name: 'bare libwebsockets (floor)', nsp: '/', event: 'sample', minPeriodMs: 10, only: 'ws',
+    skip: !args.floor,
+    cmd: (port, periodMs, n) => [args.floor, String(port), String(periodMs), String(sampleBytes),
+      String(n <= 64 ? 64 : 1100)] },
   { key: 'flask', name: 'Flask-SocketIO (tutorial)', nsp: '/test', event: 'server_response', minPeriodMs: 10,
     cmd: (port, periodMs) => ['/usr/bin/python3', here('./flask/app.py'), String(port), String(periodMs / 1000)] },
   { key: 'node', name: 'Node socket.io', nsp: '/test', event: 'server_response', minPeriodMs: 10,
     cmd: (port, periodMs) => [process.execPath, here('./node_server.mjs'), String(port), String(periodMs)] },
 ];
+
+const SERVERS = ALL_SERVERS.filter((s) => !s.skip);
+// The floor's message is as long as sbcmon's sample frame, once a phase has seen one.
+let sampleBytes = 700;
 
 // --- processes ------------------------------------------------------------------------
 let nextPort = 20000 + (process.pid % 20000);
@@ -64,7 +79,9 @@ function httpOk(port) {
 async function startServer(server, periodMs, n) {
   const port = await freePort();
   const [cmd, ...rest] = server.cmd(port, periodMs, n);
-  const child = spawn(cmd, rest, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const env = { ...process.env };
+  if (server.latencyFile) env.SBCMON_BENCH_LATENCY = server.latencyFile;
+  const child = spawn(cmd, rest, { stdio: ['ignore', 'ignore', 'pipe'], env });
   let stderr = '';
   child.stderr.on('data', (d) => { if (stderr.length < 4000) stderr += d; });
   for (let i = 0; i < 100; i += 1) {
@@ -76,11 +93,11 @@ async function startServer(server, periodMs, n) {
   throw new Error(`${server.key} did not come up on :${port}: ${stderr.slice(0, 500)}`);
 }
 
-async function stopServer(proc) {
+async function stopServer(proc, graceMs = 3000) {
   if (proc.child.exitCode !== null) return;
   const exited = new Promise((r) => proc.child.once('exit', r));
   proc.child.kill('SIGTERM');
-  const t = setTimeout(() => proc.child.kill('SIGKILL'), 3000);
+  const t = setTimeout(() => proc.child.kill('SIGKILL'), graceMs);
   await exited;
   clearTimeout(t);
 }
@@ -109,14 +126,18 @@ function snapshot(pid) {
 async function loadPhase(server, { n, transport, periodMs, settleS, windowS }) {
   const proc = await startServer(server, periodMs, n);
   const cs = new ClientSet({ port: proc.port, nsp: server.nsp, event: server.event, n, transport });
+  let w0 = 0;
+  let w1 = 0;
   try {
     const c0 = performance.now();
-    await cs.connect(transport === 'polling' ? 20 : 50);
+    if (n > 0) await cs.connect(transport === 'polling' ? 20 : 50);
     const connectS = (performance.now() - c0) / 1000;
     await sleep(settleS * 1000);
     const a = snapshot(proc.pid);
     cs.start();
+    w0 = Date.now();
     await sleep(windowS * 1000);
+    w1 = Date.now();
     cs.stop();
     const b = snapshot(proc.pid);
     const secs = b.t - a.t;
@@ -131,12 +152,28 @@ async function loadPhase(server, { n, transport, periodMs, settleS, windowS }) {
       cpuSPerMinStat: ((b.ticks - a.ticks) / CLK_TCK) / secs * 60,
       broadcasts: (secs * 1000) / periodMs,
       rssMb: b.rssKb / 1024, pssMb: b.pssKb / 1024, anonMb: b.anonKb / 1024, hwmMb: b.hwmKb / 1024,
-      threads: b.threads,
+      threads: b.threads, w0, w1, frameBytes: cs.frameBytes || 0,
     };
   } finally {
     cs.close();
     await stopServer(proc);
   }
+}
+
+// Server-side latency (net/latency.h): the ticks of the window, tick -> first and last
+// sample frame handed to the kernel, in microseconds.
+function serverLatency(file, w0, w1) {
+  let lines = [];
+  try { lines = readFileSync(file, 'utf8').trim().split('\n'); } catch { return null; }
+  const first = [];
+  const last = [];
+  for (const l of lines) {
+    const [wall, f, la] = l.split(' ').map(Number);
+    if (wall >= w0 && wall < w1) { first.push(f); last.push(la); }
+  }
+  if (first.length === 0) return null;
+  return { ticks: first.length, firstP50: percentile(first, 50), firstP99: percentile(first, 99),
+           lastP50: percentile(last, 50), lastP99: percentile(last, 99) };
 }
 
 async function probePhase(server) {
@@ -172,17 +209,25 @@ const results = {
 
 const windowS = quick ? 4 : 15;
 const scenarios = [
+  { id: 'ws0', n: 0, transport: 'websocket' },
   { id: 'ws1', n: 1, transport: 'websocket' },
   { id: 'ws20', n: 20, transport: 'websocket' },
   { id: 'ws100', n: 100, transport: 'websocket' },
   { id: 'ws1000', n: 1000, transport: 'websocket' },
   { id: 'poll20', n: 20, transport: 'polling' },
 ];
+const LAT_IDS = new Set(['ws20', 'ws100', 'ws1000']);
 for (const sc of scenarios) {
   for (const server of SERVERS) {
+    if (server.skip || (server.only === 'ws' && sc.transport !== 'websocket')) continue;
     try {
+      const lat = (server.key === 'sbcmon' || server.key === 'static') && LAT_IDS.has(sc.id);
+      server.latencyFile = lat ? `${out}/latency-${server.key}-${sc.id}.txt` : null;
       const r = await loadPhase(server, { ...sc, periodMs: 1000, settleS: 2, windowS });
+      if (lat) r.server = serverLatency(server.latencyFile, r.w0, r.w1);
+      server.latencyFile = null;
       results.servers[server.key].load[sc.id] = r;
+      if (server.key === 'sbcmon' && r.frameBytes) sampleBytes = r.frameBytes;
       log(`${sc.id.padEnd(6)} ${server.key.padEnd(6)} conn ${r.connected}/${sc.n} cpu ${r.cpuSPerMin.toFixed(3)} s/min `
         + `rss ${r.rssMb.toFixed(1)} MB anon ${r.anonMb.toFixed(1)} MB p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} ms `
         + `delivered ${(100 * r.delivered).toFixed(0)}%`);
@@ -193,13 +238,62 @@ for (const sc of scenarios) {
   }
 }
 
+// Instructions per tick (callgrind, exact where CPU time is noisy): the server runs under
+// valgrind with collection off; after the clients have connected and settled it is switched
+// on for a window of ticks and off again; the total over the window / the ticks in it.
+async function callgrindPhase(server, n) {
+  const periodMs = 200;
+  const ticks = quick ? 10 : 25;
+  const port = await freePort();
+  const [cmd, ...rest] = server.cmd(port, periodMs, Math.max(n, 100));
+  const file = `${out}/callgrind-${server.key}-${n}.out`;
+  const child = spawn('valgrind', ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${file}`,
+    cmd, ...rest], { stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr.resume();
+  const proc = { child, port, pid: child.pid };
+  const cs = new ClientSet({ port, nsp: server.nsp, event: server.event, n, transport: 'websocket' });
+  try {
+    let up = false;
+    for (let i = 0; i < 300 && !up && child.exitCode === null; i += 1) { up = await httpOk(port); if (!up) await sleep(100); }
+    if (!up) throw new Error(`${server.key} did not come up under valgrind`);
+    if (n > 0) await cs.connect(20);
+    if (cs.connected < n) throw new Error(`only ${cs.connected}/${n} clients connected under valgrind`);
+    await sleep(3000);
+    execSync(`callgrind_control -i on ${child.pid}`, { stdio: 'ignore' });
+    await sleep(ticks * periodMs);
+    execSync(`callgrind_control -i off ${child.pid}`, { stdio: 'ignore' });
+  } finally {
+    cs.close();
+    await stopServer(proc, 60000);  // callgrind writes its totals on the way out
+  }
+  const text = readFileSync(file, 'utf8');
+  const m = /^totals:\s+(\d+)/m.exec(text) || /^summary:\s+(\d+)/m.exec(text);
+  if (!m) throw new Error(`no totals in ${file}`);
+  return { n, periodMs, ticks, instructions: Number(m[1]), perTick: Number(m[1]) / ticks };
+}
+
+results.callgrind = {};
+for (const server of SERVERS.filter((x) => x.key === 'sbcmon' || x.key === 'floor')) {
+  results.callgrind[server.key] = {};
+  for (const n of [0, 20, 100]) {
+    try {
+      const r = await callgrindPhase(server, n);
+      results.callgrind[server.key][n] = r;
+      log(`callgrind ${server.key.padEnd(6)} ${String(n).padStart(4)} clients: ${Math.round(r.perTick)} instructions per tick`);
+    } catch (e) {
+      log(`callgrind ${server.key} ${n} FAILED: ${e.message}`);
+      results.callgrind[server.key][n] = { error: e.message };
+    }
+  }
+}
+
 // The highest rate each server sustains to 20 websocket clients: the clients get >= 90%
 // of the nominal messages and p99 latency stays under one second (it is not falling behind).
 // 90%, not 100%: the tutorial sleeps a period after each emit, so its rate drifts below nominal.
 const periods = [100, 50, 20, 10];
 for (const periodMs of periods) {
   for (const server of SERVERS) {
-    if (periodMs < server.minPeriodMs) continue;
+    if (periodMs < server.minPeriodMs || server.only) continue;
     try {
       const r = await loadPhase(server, { n: 20, transport: 'websocket', periodMs, settleS: 1, windowS: quick ? 2 : 5 });
       r.sustained = r.connected === 20 && r.delivered >= 0.9 && r.p99 < 1000;
@@ -213,6 +307,7 @@ for (const periodMs of periods) {
 }
 
 for (const server of SERVERS) {
+  if (server.only) continue;
   try {
     results.servers[server.key].probe = await probePhase(server);
     const p = results.servers[server.key].probe;
@@ -224,6 +319,7 @@ for (const server of SERVERS) {
 }
 
 writeFileSync(`${out}/results.json`, `${JSON.stringify(results, null, 1)}\n`);
-writeFileSync(`${out}/bench.md`, renderMarkdown(results));
+writeFileSync(`${out}/bench.md`, `${renderMarkdown(results)}\n${renderFloor(results)}`);
 writeFileSync(`${out}/bench.svg`, renderSvg(results));
 console.log(renderSummary(results));
+console.log(renderFloor(results));

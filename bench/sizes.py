@@ -92,7 +92,7 @@ def npm_closure(start):
 
 def main():
     sbcmon = sys.argv[1]
-    template = os.path.join(HERE, "flask", "templates", "cpumem.html")
+    template = os.path.join(ROOT, "tests", "browser", "seed", "cpumem.html")  # what bench/flask/app.py renders
     with tempfile.TemporaryDirectory() as tmp:
         stripped = os.path.join(tmp, "sbcmon")
         shutil.copy(sbcmon, stripped)

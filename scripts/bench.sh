@@ -6,8 +6,12 @@
 #   2. runs the Google Benchmark micro-benchmarks (sampler_bench, codec_bench);
 #   3. measures sbcmon, the tutorial's Flask-SocketIO server and the Node socket.io server
 #      side by side on loopback (bench/run.mjs): memory, CPU, latency, rates, handshakes,
-#      time to first byte, sizes; writes build/bench/{bench.md,bench.svg,results.json}.
-# QUICK=1 shortens every phase (a smoke run, rough figures). Takes about 8 minutes.
+#      time to first byte, sizes; writes build/bench/{bench.md,bench.svg,results.json};
+#   4. beside them, the floor: a bare libwebsockets server (bench/floor.c, built here against
+#      the same lws) and the static firmware (make firmware BOARD=host) under the same
+#      websocket clients, with sbcmon/floor ratios, server-side latency (SBCMON_BENCH_LATENCY)
+#      and instructions per tick under callgrind.
+# QUICK=1 shortens every phase (a smoke run, rough figures). Takes about 12 minutes.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,7 +25,7 @@ SESSIONS=1100
 quick=()
 [[ "${QUICK:-}" == 1 ]] && quick=(--quick)
 
-for cmd in node cmake "$PY"; do
+for cmd in node cmake "$PY" cc pkg-config valgrind callgrind_control; do
   command -v "$cmd" >/dev/null 2>&1 || { echo "bench.sh: $cmd not found (make deps)" >&2; exit 1; }
 done
 "$PY" -c 'import flask_socketio, psutil, eventlet' 2>/dev/null \
@@ -53,6 +57,32 @@ config+="clients and the handshake/TTFB probe; "
 config+="flags --interval <period>ms --handshakes-per-s 0 --max-sessions 64|$SESSIONS --sessions-per-addr 0 "
 config+="(and --max-connections 4096 beyond 64) --bind 127.0.0.1"
 
+echo "===== the floor: bench/floor.c against the system libwebsockets ($(pkg-config --modversion libwebsockets)) ====="
+FLOOR="$OUT/floor"
+# shellcheck disable=SC2046 # pkg-config prints several words on purpose
+cc -O2 -Wall -Wextra -Werror -o "$FLOOR" bench/floor.c $(pkg-config --cflags --libs libwebsockets)
+
+echo "===== static firmware for this machine (make firmware BOARD=host), and + MAX_SESSIONS=$SESSIONS ====="
+static=()
+if [[ "$(uname -m)" == x86_64 ]]; then
+  scripts/firmware.sh host
+  STATIC64="$ROOT/build/firmware/sbcmon-host"
+  # The same static build with room for 1000 clients, against the prefix firmware.sh just used.
+  SBUILD="$ROOT/build/bench-static"
+  mkdir -p "$SBUILD"
+  { cat board/host/defconfig; echo "CONFIG_SBCMON_MAX_SESSIONS=$SESSIONS"; } >"$SBUILD/defconfig.bench"
+  "$PY" scripts/kconfig.py defconfig "$SBUILD/defconfig.bench" "$SBUILD/.config.new" >/dev/null
+  if cmp -s "$SBUILD/.config.new" "$SBUILD/.config"; then rm "$SBUILD/.config.new"; else mv "$SBUILD/.config.new" "$SBUILD/.config"; fi
+  prefix="$(cat "$ROOT/build/firmware/host/.deps-prefix")"
+  cmake -S . -B "$SBUILD" -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/firmware/toolchain.cmake" \
+    -DSBCMON_CROSS_TRIPLET=x86_64-linux-gnu -DSBCMON_FIRMWARE_PREFIX="$prefix" -DSBCMON_CONFIG="$SBUILD/.config" \
+    -DSBCMON_STATIC=ON -DBUILD_TESTING=OFF -DCMAKE_BUILD_TYPE=MinSizeRel -DCMAKE_INTERPROCEDURAL_OPTIMIZATION=ON >/dev/null
+  cmake --build "$SBUILD" -j "$JOBS" --target sbcmon
+  static=(--static "$SBUILD/sbcmon" --static64 "$STATIC64")
+else
+  echo "bench.sh: not x86-64: no static host firmware to measure" >&2
+fi
+
 echo "===== micro-benchmarks (Google Benchmark; medians of 5 repetitions) ====="
 micro_time=0.2
 [[ ${#quick[@]} -gt 0 ]] && micro_time=0.02
@@ -69,6 +99,6 @@ grep '"note"' "$OUT/sizes.json" | sed 's/^ *"note": "\(.*\)"$/  \1/'
 
 echo "===== servers side by side (loopback) ====="
 node bench/run.mjs --sbcmon "$BUILD/sbcmon" --sbcmon64 "$BUILD64/sbcmon" --config "$config" --sizes "$OUT/sizes.json" \
-  --out "$OUT" "${quick[@]}"
+  --floor "$FLOOR" "${static[@]}" --out "$OUT" "${quick[@]}"
 echo
 echo "bench: wrote $OUT/bench.md, $OUT/bench.svg, $OUT/results.json"

@@ -22,6 +22,7 @@ JOBS="${SBCMON_FIRMWARE_JOBS:-2}"
 FW="$ROOT/build/firmware"
 PINS="$ROOT/cmake/firmware/sources.sha256"
 TOOLCHAIN="$ROOT/cmake/firmware/toolchain.cmake"
+MBEDTLS_UNSET="$ROOT/cmake/firmware/mbedtls-2.28.unset"
 
 # The Debian source packages the pins come from (bookworm).
 DEBIAN_SOURCES=(mbedtls=2.28.3-1 libwebsockets=4.1.6-3 cjson=1.7.15-1+deb12u4 zlib=1:1.2.13.dfsg-1)
@@ -100,32 +101,12 @@ unpack() {
 
 # --- dependency recipes (their text is part of the cache key) -------------------
 # mbedTLS: only what an HTTPS/WSS server with one ECDSA P-256 (or user-given RSA)
-# certificate and the self-signed certificate writer need.
+# certificate and the self-signed certificate writer need (cmake/firmware/mbedtls-2.28.unset).
 build_mbedtls() {
   local src="$WORK/mbedtls"
   unpack "$SRC/$MBEDTLS_ORIG" "$SRC/$MBEDTLS_DEB" "$src"
   local s
-  for s in MBEDTLS_DES_C MBEDTLS_ARIA_C MBEDTLS_CAMELLIA_C MBEDTLS_BLOWFISH_C MBEDTLS_ARC4_C \
-           MBEDTLS_XTEA_C MBEDTLS_RIPEMD160_C MBEDTLS_MD5_C MBEDTLS_PADLOCK_C MBEDTLS_AESNI_C \
-           MBEDTLS_CMAC_C MBEDTLS_CCM_C MBEDTLS_HKDF_C MBEDTLS_NIST_KW_C MBEDTLS_PKCS12_C \
-           MBEDTLS_PKCS5_C MBEDTLS_DHM_C MBEDTLS_SSL_PROTO_TLS1 MBEDTLS_SSL_PROTO_TLS1_1 \
-           MBEDTLS_SSL_PROTO_DTLS MBEDTLS_SSL_DTLS_ANTI_REPLAY MBEDTLS_SSL_DTLS_HELLO_VERIFY \
-           MBEDTLS_SSL_DTLS_CLIENT_PORT_REUSE MBEDTLS_SSL_DTLS_BADMAC_LIMIT MBEDTLS_SSL_DTLS_CONNECTION_ID \
-           MBEDTLS_SSL_CBC_RECORD_SPLITTING MBEDTLS_SSL_CLI_C MBEDTLS_KEY_EXCHANGE_PSK_ENABLED \
-           MBEDTLS_KEY_EXCHANGE_DHE_PSK_ENABLED MBEDTLS_KEY_EXCHANGE_ECDHE_PSK_ENABLED \
-           MBEDTLS_KEY_EXCHANGE_RSA_PSK_ENABLED MBEDTLS_KEY_EXCHANGE_DHE_RSA_ENABLED \
-           MBEDTLS_KEY_EXCHANGE_RSA_ENABLED MBEDTLS_KEY_EXCHANGE_ECDH_ECDSA_ENABLED \
-           MBEDTLS_KEY_EXCHANGE_ECDH_RSA_ENABLED MBEDTLS_ECP_DP_SECP192R1_ENABLED \
-           MBEDTLS_ECP_DP_SECP224R1_ENABLED MBEDTLS_ECP_DP_SECP521R1_ENABLED \
-           MBEDTLS_ECP_DP_SECP192K1_ENABLED MBEDTLS_ECP_DP_SECP224K1_ENABLED \
-           MBEDTLS_ECP_DP_SECP256K1_ENABLED MBEDTLS_ECP_DP_BP256R1_ENABLED \
-           MBEDTLS_ECP_DP_BP384R1_ENABLED MBEDTLS_ECP_DP_BP512R1_ENABLED \
-           MBEDTLS_ECP_DP_CURVE448_ENABLED MBEDTLS_X509_CRL_PARSE_C MBEDTLS_X509_CSR_PARSE_C \
-           MBEDTLS_X509_CSR_WRITE_C \
-           MBEDTLS_SELF_TEST MBEDTLS_VERSION_FEATURES MBEDTLS_DEBUG_C \
-           MBEDTLS_TIMING_C MBEDTLS_PSA_CRYPTO_C MBEDTLS_PSA_CRYPTO_STORAGE_C \
-           MBEDTLS_PSA_ITS_FILE_C MBEDTLS_LMS_C MBEDTLS_SSL_RENEGOTIATION \
-           MBEDTLS_SSL_CONTEXT_SERIALIZATION MBEDTLS_SSL_TRUNCATED_HMAC; do
+  for s in $(sed 's/#.*//' "$MBEDTLS_UNSET"); do
     grep -q "define $s\b" "$src/include/mbedtls/config.h" && "$PY" "$src/scripts/config.py" -f "$src/include/mbedtls/config.h" unset "$s"
   done
   cmake -S "$src" -B "$src/_build" "${CMAKE_COMMON[@]}" \
@@ -140,7 +121,7 @@ build_zlib() {
   # Debian's zlib patches only concern minizip and the shared library: upstream as is.
   rm -rf "$src" && mkdir -p "$src"
   tar -xf "$SRC/$ZLIB_ORIG" -C "$src" --strip-components=1
-  (cd "$src" && CHOST="$TRIPLET" CC="$TRIPLET-gcc" CFLAGS="-Os -ffunction-sections -fdata-sections" \
+  (cd "$src" && CHOST="$TRIPLET" CC="$TRIPLET-gcc" CFLAGS="-Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables" \
      ./configure --static --prefix="$PREFIX" >/dev/null \
      && make -j "$JOBS" libz.a >/dev/null && make install >/dev/null)
 }
@@ -215,21 +196,25 @@ if grep -q '^CONFIG_SBCMON_ARCH_AARCH64=y' "$defconfig"; then
   ARCH=aarch64 TRIPLET=aarch64-linux-gnu
 elif grep -q '^CONFIG_SBCMON_ARCH_ARMHF=y' "$defconfig"; then
   ARCH=armhf TRIPLET=arm-linux-gnueabihf
+elif grep -q '^CONFIG_SBCMON_ARCH_HOST=y' "$defconfig" && [[ "$(uname -m)" == x86_64 ]]; then
+  ARCH=x86_64 TRIPLET=x86_64-linux-gnu  # the host board: the same static build, run natively
 else
-  die "$BOARD is not an ARM board (no CONFIG_SBCMON_ARCH_AARCH64/ARMHF in its defconfig)"
+  die "$BOARD is not a board the firmware builds for (no CONFIG_SBCMON_ARCH_AARCH64/ARMHF, nor host on x86-64)"
 fi
 command -v "$TRIPLET-gcc" >/dev/null || die "$TRIPLET-gcc not found (apt-get install crossbuild-essential-*)"
 
 start=$SECONDS
 SRC="$(sources_dir)"
-key="$( { cat "$PINS" "$TOOLCHAIN"; declare -f unpack build_mbedtls build_zlib build_cjson build_lws;
+key="$( { cat "$PINS" "$TOOLCHAIN" "$MBEDTLS_UNSET"; declare -f unpack build_mbedtls build_zlib build_cjson build_lws;
           "$TRIPLET-gcc" --version | head -n 1; } | sha256sum | cut -c1-12)"
 PREFIX="$FW/deps-$ARCH-$key"
 WORK="$FW/work-$ARCH"
 CMAKE_COMMON=(-DCMAKE_TOOLCHAIN_FILE="$TOOLCHAIN" -DSBCMON_CROSS_TRIPLET="$TRIPLET"
               -DSBCMON_FIRMWARE_PREFIX="$PREFIX" -DCMAKE_INSTALL_PREFIX="$PREFIX"
               -DCMAKE_INSTALL_LIBDIR=lib -DCMAKE_BUILD_TYPE=MinSizeRel
-              -DCMAKE_C_FLAGS="-ffunction-sections -fdata-sections")
+              -DCMAKE_C_FLAGS="-ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables")
+# The build machine's own libcap headers would make lws want a libcap the prefix lacks.
+[[ "$ARCH" == x86_64 ]] && CMAKE_COMMON+=(-DLWS_HAVE_SYS_CAPABILITY_H=OFF -DLWS_HAVE_LIBCAP=OFF)
 export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-1700000000}"
 
 if [[ -f "$PREFIX/.done" ]]; then
@@ -258,8 +243,9 @@ www=()
 [[ -n "${SBCMON_WWW_DIR:-}" ]] && www=(-DSBCMON_WWW_DIR="$SBCMON_WWW_DIR")
 cmake -S "$ROOT" -B "$out" -DCMAKE_TOOLCHAIN_FILE="$TOOLCHAIN" -DSBCMON_CROSS_TRIPLET="$TRIPLET" \
   -DSBCMON_FIRMWARE_PREFIX="$PREFIX" -DSBCMON_CONFIG="$out/.config" -DSBCMON_STATIC=ON \
-  -DBUILD_TESTING=OFF -DCMAKE_BUILD_TYPE=MinSizeRel "${www[@]}" ${SBCMON_FIRMWARE_CMAKE_FLAGS:-} >/dev/null
+  -DBUILD_TESTING=OFF -DCMAKE_BUILD_TYPE=MinSizeRel -DCMAKE_INTERPROCEDURAL_OPTIMIZATION=ON "${www[@]}" ${SBCMON_FIRMWARE_CMAKE_FLAGS:-} >/dev/null
 cmake --build "$out" -j "$JOBS" --target sbcmon
 "$TRIPLET-strip" -o "$FW/sbcmon-$BOARD" "$out/sbcmon"
 size="$(stat -c %s "$FW/sbcmon-$BOARD")"
+"$PY" bench/linkmap.py "$out/sbcmon.map" "$FW/sbcmon-$BOARD"
 note "$BOARD ($ARCH): build/firmware/sbcmon-$BOARD, $size bytes stripped ($((size / 1024)) KiB), $((SECONDS - start))s"

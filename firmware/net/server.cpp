@@ -22,6 +22,7 @@
 #include "engineio/engine.h"
 #include "net/http.h"
 #include "net/http_policy.h"
+#include "net/latency.h"
 #include "net/system.h"
 #include "util/budget.h"
 #include "util/ct.h"
@@ -223,6 +224,7 @@ struct Server::Impl final : eio::Port {
   Timer engine_timer{};
   std::uint32_t period_ms = 0;
   std::function<void()> periodic;
+  TickLatency latency;   // bench only (SBCMON_BENCH_LATENCY)
   std::uint64_t next_tick_ms = 0;
   std::uint64_t engine_armed_ms = eio::kNever;
 
@@ -805,7 +807,9 @@ struct Server::Impl final : eio::Port {
       if (lws_write(wsi, reinterpret_cast<unsigned char*>(tx.data()) + LWS_PRE,
                     tx.size() - LWS_PRE, binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT) < 0)
         return -1;
-      if (lws_send_pipe_choked(wsi)) break;
+      latency.frame(tx.size() - LWS_PRE);
+      // Asking whether the socket takes more costs a poll(2): only when there is more.
+      if (engine->queued(c->session) != 0 && lws_send_pipe_choked(wsi)) break;
     }
     lws_callback_on_writable(wsi);
     return 0;
@@ -882,6 +886,7 @@ struct Server::Impl final : eio::Port {
   static void on_tick_timer(lws_sorted_usec_list_t* sul) {
     Impl* self = reinterpret_cast<Timer*>(sul)->self;
     self->schedule_tick();
+    self->latency.tick();
     if (self->periodic) self->periodic();
     self->arm();
   }
@@ -1154,6 +1159,7 @@ int Server::run() {
       if (m.reload) m.reload();
     }
   }
+  m.latency.write();
   return 0;
 }
 

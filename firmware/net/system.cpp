@@ -11,9 +11,64 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
+#include <vector>
 
 namespace sbcmon::net {
+
+namespace {
+
+struct Account {
+  std::string name;
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
+
+#if defined(SBCMON_STATIC_BUILD)
+// The static firmware reads /etc/passwd and /etc/group as plain files: glibc's
+// getpwnam/initgroups would link the whole name-service switch (~120 KB) into a binary
+// that could not load its NSS modules anyway.
+bool find_account(const std::string& user, Account& out) {
+  std::FILE* f = std::fopen("/etc/passwd", "re");
+  if (f == nullptr) return false;
+  bool found = false;
+  while (const passwd* pw = fgetpwent(f)) {
+    if (user == pw->pw_name) {
+      out = {pw->pw_name, pw->pw_uid, pw->pw_gid};
+      found = true;
+      break;
+    }
+  }
+  std::fclose(f);
+  return found;
+}
+
+// The primary group and every /etc/group entry that lists the user (bounded).
+int set_groups(const Account& a) {
+  std::vector<gid_t> groups{a.gid};
+  if (std::FILE* f = std::fopen("/etc/group", "re")) {
+    while (const group* gr = fgetgrent(f)) {
+      for (char** m = gr->gr_mem; m != nullptr && *m != nullptr; ++m) {
+        if (a.name == *m && gr->gr_gid != a.gid && groups.size() < 256) groups.push_back(gr->gr_gid);
+      }
+    }
+    std::fclose(f);
+  }
+  return setgroups(groups.size(), groups.data());
+}
+#else
+bool find_account(const std::string& user, Account& out) {
+  const passwd* pw = getpwnam(user.c_str());
+  if (pw == nullptr) return false;
+  out = {pw->pw_name, pw->pw_uid, pw->pw_gid};
+  return true;
+}
+
+int set_groups(const Account& a) { return initgroups(a.name.c_str(), a.gid); }
+#endif
+
+}  // namespace
 
 // Binds the address ourselves first, only to turn "port in use" and "no such
 // address" into a clear message; lws binds again right after.
@@ -69,19 +124,18 @@ bool probe_bind(const std::string& bind, int port, std::string& error) {
 bool drop_privileges(const std::string& user, std::string& error) {
   if (user.empty()) return true;
   errno = 0;
-  const passwd* pw = getpwnam(user.c_str());
-  if (pw == nullptr) {
+  Account pw;
+  if (!find_account(user, pw)) {
     error = "--user " + user + ": no such user";
     return false;
   }
   if (getuid() != 0 && geteuid() != 0) {
-    if (geteuid() == pw->pw_uid) return true;
+    if (geteuid() == pw.uid) return true;
     error = "--user " + user + ": only root can switch users";
     return false;
   }
   // Groups first: once the uid changes we no longer may change them.
-  if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
-      setuid(pw->pw_uid) != 0) {
+  if (set_groups(pw) != 0 || setgid(pw.gid) != 0 || setuid(pw.uid) != 0) {
     error = "--user " + user + ": " + std::strerror(errno);
     return false;
   }

@@ -1,0 +1,162 @@
+/* The floor for `make bench`: the least a libwebsockets server can do for the bench's
+ * clients. One lws context, one protocol; it answers the Engine.IO open and the
+ * Socket.IO namespace connect just enough for bench/loadgen.mjs, then writes one
+ * websocket message per period to every client: 42["sample",{"t":<wall ms>,"pad":"..."}]
+ * padded to the size of sbcmon's sample. No pings, no polling, no page: what is left
+ * is lws's own cost (poll loop, timers, writes, memory), which sbcmon is compared with.
+ *   usage: floor PORT PERIOD_MS MESSAGE_BYTES MAX_CLIENTS   (binds 127.0.0.1)
+ */
+#include <libwebsockets.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+enum { SEND_NONE, SEND_OPEN, SEND_ACK };
+
+struct pss {
+  int pending;          /* SEND_OPEN / SEND_ACK not yet written */
+  int joined;           /* namespace connected: gets the samples */
+  unsigned long sent;   /* last sample generation written */
+};
+
+static struct lws_context *ctx;
+static lws_sorted_usec_list_t tick_sul;
+static lws_usec_t period_us, next_tick;
+static unsigned long generation;
+static unsigned char msg[LWS_PRE + 65536];
+static size_t msg_len, msg_bytes;
+static volatile sig_atomic_t stop;
+
+static const char OPEN[] =
+    "0{\"sid\":\"floorfloorfloorfloor\",\"upgrades\":[],\"pingInterval\":25000,"
+    "\"pingTimeout\":20000,\"maxPayload\":1000000}";
+static const char ACK[] = "40{\"sid\":\"floorfloorfloorfloor\"}";
+
+static const struct lws_protocols protocols[2];
+
+static void build_message(void) {
+  struct timeval tv;
+  gettimeofday(&tv, NULL);
+  long long ms = (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+  char *p = (char *)msg + LWS_PRE;
+  int n = snprintf(p, 64, "42[\"sample\",{\"t\":%lld,\"pad\":\"", ms);
+  size_t tail = 4; /* "}] */
+  size_t len = (size_t)n;
+  while (len + tail < msg_bytes) p[len++] = 'x';
+  memcpy(p + len, "\"}]", 3);
+  msg_len = len + 3;
+}
+
+static void on_tick(lws_sorted_usec_list_t *sul) {
+  (void)sul;
+  generation++;
+  build_message();
+  lws_callback_on_writable_all_protocol(ctx, &protocols[0]);
+  /* The next period from the last deadline, not from now: no drift. */
+  next_tick += period_us;
+  lws_usec_t now = lws_now_usecs();
+  if (next_tick < now) next_tick = now;
+  lws_sul_schedule(ctx, 0, &tick_sul, on_tick, next_tick - now);
+}
+
+static int write_text(struct lws *wsi, const char *text) {
+  unsigned char buf[LWS_PRE + 256];
+  size_t n = strlen(text);
+  memcpy(buf + LWS_PRE, text, n);
+  return lws_write(wsi, buf + LWS_PRE, n, LWS_WRITE_TEXT) < (int)n ? -1 : 0;
+}
+
+static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                    size_t len) {
+  struct pss *s = (struct pss *)user;
+  switch (reason) {
+    case LWS_CALLBACK_HTTP:
+      /* GET / answers 200 so the bench sees the server is up. */
+      if (lws_return_http_status(wsi, HTTP_STATUS_OK, NULL)) return -1;
+      return lws_http_transaction_completed(wsi);
+    case LWS_CALLBACK_ESTABLISHED:
+      s->pending = SEND_OPEN;
+      s->joined = 0;
+      s->sent = generation;
+      lws_callback_on_writable(wsi);
+      break;
+    case LWS_CALLBACK_RECEIVE:
+      if (len >= 2 && memcmp(in, "40", 2) == 0) {
+        s->pending = SEND_ACK;
+        lws_callback_on_writable(wsi);
+      }
+      break;
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+      if (s->pending == SEND_OPEN) {
+        s->pending = SEND_NONE;
+        if (write_text(wsi, OPEN)) return -1;
+        break;
+      }
+      if (s->pending == SEND_ACK) {
+        s->pending = SEND_NONE;
+        s->joined = 1;
+        if (write_text(wsi, ACK)) return -1;
+        break;
+      }
+      if (s->joined && s->sent != generation) {
+        s->sent = generation;
+        if (lws_write(wsi, msg + LWS_PRE, msg_len, LWS_WRITE_TEXT) < (int)msg_len) return -1;
+      }
+      break;
+    default:
+      break;
+  }
+  return 0;
+}
+
+static const struct lws_protocols protocols[2] = {
+    {"floor", callback, sizeof(struct pss), 4096, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+static void on_signal(int sig) {
+  (void)sig;
+  stop = 1;
+  lws_cancel_service(ctx);
+}
+
+int main(int argc, char **argv) {
+  if (argc != 5) {
+    fprintf(stderr, "usage: %s PORT PERIOD_MS MESSAGE_BYTES MAX_CLIENTS\n", argv[0]);
+    return 2;
+  }
+  int port = atoi(argv[1]);
+  period_us = (lws_usec_t)atoi(argv[2]) * 1000;
+  msg_bytes = (size_t)atoi(argv[3]);
+  int max_clients = atoi(argv[4]);
+  if (port <= 0 || period_us <= 0 || msg_bytes < 40 || msg_bytes > 60000 || max_clients <= 0) {
+    fprintf(stderr, "floor: bad arguments\n");
+    return 2;
+  }
+  lws_set_log_level(LLL_ERR, NULL);
+  struct lws_context_creation_info info;
+  memset(&info, 0, sizeof info);
+  info.port = port;
+  info.iface = "127.0.0.1";
+  info.protocols = protocols;
+  info.options = LWS_SERVER_OPTION_DISABLE_IPV6;
+  /* fds for the clients, the listener and lws's own: as sbcmon sizes its tables. */
+  info.fd_limit_per_thread = (unsigned int)max_clients + 16;
+  ctx = lws_create_context(&info);
+  if (!ctx) {
+    fprintf(stderr, "floor: lws_create_context failed\n");
+    return 1;
+  }
+  signal(SIGINT, on_signal);
+  signal(SIGTERM, on_signal);
+  build_message();
+  next_tick = lws_now_usecs() + period_us;
+  lws_sul_schedule(ctx, 0, &tick_sul, on_tick, period_us);
+  while (!stop && lws_service(ctx, 0) >= 0) {
+  }
+  lws_context_destroy(ctx);
+  return 0;
+}
