@@ -77,10 +77,6 @@ constexpr std::size_t kMaxPacketsPerPoll = 16;
 constexpr std::string_view kSocketIoPath = "/socket.io/";
 constexpr std::string_view kEchoPath = "/engine.io/";
 
-constexpr const char* kPageCsp =
-    "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; "
-    "script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
-
 // Data and error responses are never rendered as documents, nor framed.
 constexpr const char* kDataCsp = "default-src 'none'; frame-ancestors 'none'";
 
@@ -1222,7 +1218,7 @@ struct Server::Impl final : socketio::EngineLink {
     if (add_header(wsi, "vary:", "Accept-Encoding", &p, end) != 0) return -1;
     if (add_header(wsi, "x-content-type-options:", "nosniff", &p, end) != 0) return -1;
     if (add_header(wsi, "referrer-policy:", "no-referrer", &p, end) != 0) return -1;
-    if (add_header(wsi, "content-security-policy:", kPageCsp, &p, end) != 0) return -1;
+    if (add_header(wsi, "content-security-policy:", page_csp(cfg.connect_origins).c_str(), &p, end) != 0) return -1;
     if (gzip && !not_modified && add_header(wsi, "content-encoding:", "gzip", &p, end) != 0) return -1;
     if (lws_finalize_write_http_header(wsi, start, &p, end) != 0) return -1;
     if (method == Method::kGet && !body.empty()) {
