@@ -167,7 +167,7 @@ function connectPeer(c) {
   const socket = io(c.origin, {
     reconnectionDelay: 1000,
     reconnectionDelayMax: 30000,  // a board that stays down is tried less and less often
-    timeout: 5000,
+    timeout: 10000,  // per attempt; a loaded board may take a while to answer
     auth: (cb) => { const t = tokenFor(c); cb(t ? { token: t } : {}); },
   });
   c.socket = socket;
