@@ -15,6 +15,8 @@
 namespace sbcmon::app {
 namespace {
 
+constexpr std::size_t kMaxPeers = 16;
+
 bool parse_uint(const std::string& text, std::uint64_t& out) {
   if (text.empty() || text.size() > 19) return false;
   std::uint64_t v = 0;
@@ -102,6 +104,91 @@ bool parse_size(const std::string& text, std::uint64_t& out_bytes) {
   return true;
 }
 
+std::optional<std::string> peer_origin(const std::string& url) {
+  std::string u = url;
+  for (char& c : u) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  std::string scheme;
+  if (u.rfind("http://", 0) == 0) {
+    scheme = "http";
+  } else if (u.rfind("https://", 0) == 0) {
+    scheme = "https";
+  } else {
+    return std::nullopt;
+  }
+  std::string authority = u.substr(scheme.size() + 3);
+  if (!authority.empty() && authority.back() == '/') authority.pop_back();
+  if (authority.empty() || authority.size() > 260) return std::nullopt;
+  std::string host = authority;
+  std::string port;
+  if (authority.front() == '[') {
+    const auto close = authority.find(']');
+    if (close == std::string::npos || close == 1) return std::nullopt;
+    host = authority.substr(0, close + 1);
+    const std::string rest = authority.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':') return std::nullopt;
+      port = rest.substr(1);
+    }
+    for (char c : host.substr(1, host.size() - 2)) {
+      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == ':' || c == '.')) return std::nullopt;
+    }
+  } else {
+    const auto colon = authority.find(':');
+    if (colon != std::string::npos) {
+      host = authority.substr(0, colon);
+      port = authority.substr(colon + 1);
+    }
+    if (host.empty() || host.front() == '.' || host.front() == '-') return std::nullopt;
+    for (char c : host) {
+      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_'))
+        return std::nullopt;
+    }
+  }
+  if (authority.find_first_of("/?#@ ") != std::string::npos) return std::nullopt;
+  if (authority.find(':') != std::string::npos && authority.front() != '[' && port.empty()) return std::nullopt;
+  std::uint64_t n = 0;
+  if (!port.empty() && (!parse_uint(port, n) || n < 1 || n > 65535)) return std::nullopt;
+  const bool default_port = port.empty() || (scheme == "http" && n == 80) || (scheme == "https" && n == 443);
+  return scheme + "://" + host + (default_port ? "" : ":" + std::to_string(n));
+}
+
+std::string origin_host(const std::string& origin) {
+  const auto start = origin.find("://");
+  if (start == std::string::npos) return {};
+  std::string authority = origin.substr(start + 3);
+  if (!authority.empty() && authority.front() == '[') {
+    const auto close = authority.find(']');
+    return close == std::string::npos ? std::string() : authority.substr(1, close - 1);
+  }
+  return authority.substr(0, authority.find(':'));
+}
+
+namespace {
+void add_once(std::vector<std::string>& v, const std::string& s) {
+  for (const std::string& have : v) {
+    if (have == s) return;
+  }
+  v.push_back(s);
+}
+}  // namespace
+
+std::vector<std::string> accepted_origins(const Options& opts) {
+  std::vector<std::string> out = opts.allow_origins;
+  for (const std::string& p : opts.peers) add_once(out, p);
+  return out;
+}
+
+std::vector<std::string> accepted_hosts(const Options& opts) {
+  std::vector<std::string> out = opts.allow_hosts;
+  for (const std::string& p : opts.peers) {
+    const std::string h = origin_host(p);
+    // IP literals are answered anyway; a name goes on the list as it is.
+    const bool ip = h.find(':') != std::string::npos || h.find_first_not_of("0123456789.") == std::string::npos;
+    if (!h.empty() && !ip) add_once(out, h);
+  }
+  return out;
+}
+
 std::string usage() {
   return "Usage: sbcmon [options]\n"
          "Live system monitor: serves a page and Socket.IO on one port.\n"
@@ -130,6 +217,8 @@ std::string usage() {
          "  --user NAME           drop to this user after binding (when started as root)\n"
          "  --token-file FILE     require the access token in FILE from every client\n"
          "  --allow-origin URL    also accept pages from this origin (repeatable)\n"
+         "  --peer URL            a sibling board (e.g. http://pi4.local:8080; repeatable): its\n"
+         "                        page may connect here and this page's Boards view shows it\n"
          "  --allow-host NAME     also answer requests for this Host (repeatable; .example.com\n"
          "                        for a domain; IP literals, localhost, the hostname and\n"
          "                        <hostname>.local always work)\n"
@@ -218,7 +307,7 @@ ParseResult parse_args(int argc, const char* const* argv, Options& opts) {
         "--tls-key",     "--state-dir", "--max-queue", "--max-header-bytes", "--allow-host",
         "--memory-budget", "--max-connections", "--sessions-per-addr", "--unjoined-per-addr",
         "--connect-timeout", "--alert-temp", "--alert-power", "--alert-fs", "--alert-mem",
-        "--alert-load"};
+        "--alert-load", "--peer"};
     bool known = false;
     for (const char* k : kValued) known = known || arg == k;
     if (!known) return fail("unknown option '" + arg + "' (see --help)");
@@ -273,6 +362,13 @@ ParseResult parse_args(int argc, const char* const* argv, Options& opts) {
       if (!scheme || value.find('/', value.find("//") + 2) != std::string::npos || opts.allow_origins.size() >= 16)
         return fail("invalid value '" + value + "' for --allow-origin: expected e.g. http://host:port");
       opts.allow_origins.push_back(value);
+    } else if (arg == "--peer") {
+      const std::optional<std::string> origin = peer_origin(value);
+      if (!origin) return fail("invalid value '" + value + "' for --peer: expected e.g. http://pi4.local:8080");
+      bool listed = false;
+      for (const std::string& p : opts.peers) listed = listed || p == *origin;
+      if (!listed && opts.peers.size() >= kMaxPeers) return fail("too many --peer (at most " + std::to_string(kMaxPeers) + ")");
+      if (!listed) opts.peers.push_back(*origin);
     } else if (arg == "--allow-host") {
       bool ok = !value.empty() && value.size() <= 253 && opts.allow_hosts.size() < 16;
       for (char c : value) {

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,7 @@ struct Options {
   std::size_t max_queue;       // packets queued per session, <= the Kconfig cap
   std::size_t max_header_bytes;  // largest HTTP request header
   std::vector<std::string> allow_hosts;  // Host names answered besides the board's own
+  std::vector<std::string> peers;        // --peer: sibling boards' origins, normalised
   std::size_t memory_budget;   // bytes all clients together may make sbcmon hold
   std::size_t max_connections; // open connections (lowered to fit the fd limit)
   std::size_t sessions_per_addr;   // sessions per client address; 0 = no limit
@@ -74,6 +76,20 @@ bool parse_duration_ms(const std::string& text, std::uint64_t& out_ms);
 
 // Parses a size: "4096", "512k", "8M" (k = KiB, M = MiB, G = GiB) -> bytes. False if malformed.
 bool parse_size(const std::string& text, std::uint64_t& out_bytes);
+
+// A --peer value ("http://pi4.local:8080", a trailing "/" allowed) as the
+// origin a browser sends for that board's page: scheme and host lower-cased,
+// the scheme's default port dropped. nullopt when it is not http(s)://host[:port].
+std::optional<std::string> peer_origin(const std::string& url);
+
+// The host name of a normalised origin ("http://pi4.local:8080" -> "pi4.local",
+// "http://[fe80::1]" -> "fe80::1").
+std::string origin_host(const std::string& origin);
+
+// The origins a board accepts (its --allow-origin plus its peers) and the Host
+// names it answers (its --allow-host plus the peers' names), each listed once.
+std::vector<std::string> accepted_origins(const Options& opts);
+std::vector<std::string> accepted_hosts(const Options& opts);
 
 // The --help text.
 std::string usage();

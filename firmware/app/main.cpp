@@ -15,6 +15,7 @@
 #include "app/lan_urls.h"
 #include "assets/assets.h"
 #include "config/config.h"
+#include "net/http_policy.h"
 #include "net/server.h"
 #include "net/system.h"
 #include "tls/selfsigned.h"
@@ -162,12 +163,20 @@ int main(int argc, char** argv) {
     cfg.redirect_http = opts.redirect_http;
   }
   cfg.token = token;
-  cfg.allow_origins = opts.allow_origins;
+  // Peers are the whole fleet set-up: their pages may connect here, and this
+  // page may connect to them.
+  cfg.allow_origins = app::accepted_origins(opts);
+  cfg.connect_origins = opts.peers;
   cfg.max_sessions = opts.max_sessions;
   cfg.handshakes_per_s = opts.handshakes_per_s;
   cfg.max_queue = opts.max_queue;
   cfg.max_header_bytes = opts.max_header_bytes;
-  cfg.allow_hosts = opts.allow_hosts;
+  cfg.allow_hosts = app::accepted_hosts(opts);
+  // The page's headers are built in a 2 KiB buffer; the CSP must leave room.
+  if (net::page_csp(cfg.connect_origins).size() > 1200) {
+    std::fprintf(stderr, "sbcmon: the --peer list is too long for the page's headers; name fewer peers\n");
+    return 2;
+  }
   cfg.memory_budget = opts.memory_budget;
   cfg.max_connections = opts.max_connections;
   cfg.sessions_per_addr = opts.sessions_per_addr;
@@ -234,12 +243,15 @@ int main(int argc, char** argv) {
     if (fresh_token != token) changes += fresh_token.empty() ? "; token removed" : "; token changed";
     if (fresh.allow_origins != opts.allow_origins) changes += "; allow-origin: " + joined(fresh.allow_origins);
     if (fresh.allow_hosts != opts.allow_hosts) changes += "; allow-host: " + joined(fresh.allow_hosts);
+    // The page's CSP and peer list are fixed at start-up: keep the peers as they were.
+    if (fresh.peers != opts.peers) changes += "; peer list changed and needs a restart";
+    fresh.peers = opts.peers;
     if (fresh.port != opts.port || fresh.bind != opts.bind || fresh.tls != opts.tls ||
         fresh.interval_ms != opts.interval_ms || fresh.memory_budget != opts.memory_budget ||
         fresh.max_sessions != opts.max_sessions) {
       changes += "; other settings changed and need a restart";
     }
-    server.reload_access(fresh_token, fresh.allow_origins, fresh.allow_hosts);
+    server.reload_access(fresh_token, app::accepted_origins(fresh), app::accepted_hosts(fresh));
     token = fresh_token;
     opts.token_file = fresh.token_file;
     opts.allow_origins = fresh.allow_origins;

@@ -229,6 +229,16 @@ void Monitor::on_connect(socketio::SocketId socket) {
   json_.clear();
   encode_history(std::numeric_limits<std::int64_t>::min());
   sio.emit(socket, "history", json_);
+  // The sibling boards (--peer) the page's Boards view watches; a board without
+  // peers sends nothing new. Their origins passed peer_origin(): nothing in them
+  // needs escaping in a JSON string.
+  if (opts_.peers.empty()) return;
+  json_.assign("{\"peers\":[");
+  for (std::size_t i = 0; i < opts_.peers.size(); ++i) {
+    json_ += (i ? ",\"" : "\"") + opts_.peers[i] + "\"";
+  }
+  json_ += "]}";
+  sio.emit(socket, "peers", json_);
 }
 
 void Monitor::on_event(const socketio::Event& event) {

@@ -193,4 +193,17 @@ void AddressTable::auth_succeeded(std::string_view addr) {
   }
 }
 
+std::string page_csp(const std::vector<std::string>& connect_origins) {
+  std::string connect = "connect-src 'self'";
+  for (const std::string& o : connect_origins) {
+    const bool tls = o.rfind("https://", 0) == 0;
+    if (!tls && o.rfind("http://", 0) != 0) continue;
+    const std::string rest = o.substr(tls ? 8 : 7);
+    connect += " " + o + (tls ? " wss://" : " ws://") + rest;
+  }
+  return "default-src 'self'; " + connect +
+         "; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; "
+         "base-uri 'none'; form-action 'none'";
+}
+
 }  // namespace sbcmon::net

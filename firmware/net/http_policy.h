@@ -31,6 +31,11 @@ bool host_allowed(std::string_view host_header, std::string_view hostname,
 // through `host_header`: same host and port, and scheme https exactly when `tls`.
 bool same_origin(std::string_view origin, std::string_view host_header, bool tls);
 
+// The page's Content-Security-Policy: everything from the board itself, and
+// connections also to `connect_origins` ("http://pi4.local:8080", the peers),
+// each with its WebSocket twin (ws:// for http://, wss:// for https://).
+std::string page_csp(const std::vector<std::string>& connect_origins);
+
 // The credentials of an "Authorization: Bearer <token>" header, the scheme
 // matched case-insensitively (RFC 7235); nullopt for any other header.
 std::optional<std::string_view> bearer_credentials(std::string_view authorization);

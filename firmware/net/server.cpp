@@ -67,9 +67,6 @@ constexpr std::size_t kAddrMax = 48;
 constexpr std::string_view kSocketIoPath = "/socket.io/";
 constexpr std::string_view kEchoPath = "/engine.io/";
 
-constexpr const char* kPageCsp =
-    "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; "
-    "script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 // Data and error responses are never rendered as documents, nor framed.
 constexpr const char* kDataCsp = "default-src 'none'; frame-ancestors 'none'";
 
@@ -202,6 +199,7 @@ struct Server::Impl final : eio::Port {
   };
 
   ServerConfig cfg;
+  std::string page_csp_value;  // the page's CSP: its own origin plus the --peer ones
   lws_context* ctx = nullptr;
   std::vector<lws_protocols> protocols;
   eio::SidGenerator sids;
@@ -357,7 +355,7 @@ struct Server::Impl final : eio::Port {
     }
     if (add_header(wsi, "x-content-type-options:", "nosniff", p, end) != 0 ||
         add_header(wsi, "referrer-policy:", "no-referrer", p, end) != 0 ||
-        add_header(wsi, "content-security-policy:", h.page ? kPageCsp : kDataCsp, p, end) != 0) {
+        add_header(wsi, "content-security-policy:", h.page ? page_csp_value.c_str() : kDataCsp, p, end) != 0) {
       return -1;
     }
     if (h.upgrade_refusal) return 0;
@@ -1045,6 +1043,7 @@ void lws_log(int level, const char* line) {
 bool Server::start(const ServerConfig& config, std::string& error) {
   Impl& m = *impl_;
   m.cfg = config;
+  m.page_csp_value = page_csp(config.connect_origins);
   if (!m.sids.ok()) {
     error = "cannot seed the random generator for session ids";
     return false;

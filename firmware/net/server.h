@@ -31,6 +31,7 @@ struct ServerConfig {
   // Host names answered besides IP literals, localhost, `hostname` and
   // `hostname`.local ("name", ".domain" for a domain, "*" for any); else 403.
   std::vector<std::string> allow_hosts;
+  std::vector<std::string> connect_origins;  // the page may also connect to these (--peer)
   std::string hostname;                   // "" = gethostname()
   std::size_t memory_budget = 8u << 20;   // bytes all clients together may make sbcmon hold; 0 = off
   std::size_t max_connections = 512;      // open connections; lowered to fit the fd limit

@@ -82,6 +82,7 @@ chmod 0755 "$pkg/usr/bin/sbcmon"
 install -m 0644 "$COMMON/sbcmon.service" "$pkg/lib/systemd/system/sbcmon.service"
 install -m 0644 "$COMMON/sbcmon.conf" "$pkg/etc/sbcmon.conf"
 install -m 0644 "$COMMON/privileged-port.conf" "$doc/examples/privileged-port.conf"
+install -D -m 0644 "$HERE/sbcmon.avahi-service" "$pkg/etc/avahi/services/sbcmon.service"
 # DEP-5 copyright: the header here, then the license text from LICENSE itself.
 { cat "$HERE/copyright.head"
   sed -n '/^Permission/,$p' "$ROOT/LICENSE" | sed -e 's/^$/./' -e 's/^/ /'
@@ -95,7 +96,7 @@ chmod 0644 "$doc/changelog.Debian.gz"
 for script in postinst prerm postrm; do
   install -m 0755 "$HERE/$script" "$pkg/DEBIAN/$script"
 done
-echo /etc/sbcmon.conf >"$pkg/DEBIAN/conffiles"
+printf '%s\n' /etc/avahi/services/sbcmon.service /etc/sbcmon.conf >"$pkg/DEBIAN/conffiles"
 installed_size="$(du -sk --exclude=DEBIAN "$pkg" | cut -f1)"
 sed -e "s/@VERSION@/$debversion/" -e "s/@ARCH@/$arch/" \
     -e "s/@DEPENDS@/$depends_field/" -e "s/@SIZE@/$installed_size/" \

@@ -62,9 +62,9 @@ export async function waitFor(fn, ms, what) {
 }
 
 /** GET on the loopback; resolves {status, headers, text}. */
-export function get(port, p, headers = {}) {
+export function get(port, p, headers = {}, host = HOST) {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: HOST, port, path: p, headers, agent: false }, (res) => {
+    const req = http.get({ host, port, path: p, headers, agent: false }, (res) => {
       const chunks = [];
       res.on("data", (c) => chunks.push(c));
       res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, text: Buffer.concat(chunks).toString() }));
@@ -74,11 +74,13 @@ export function get(port, p, headers = {}) {
   });
 }
 
-/** Starts sbcmon on `port` (a free one when omitted) sampling every 200 ms;
- *  resolves once it serves the page. stop() ends it and waits for the exit. */
-export async function startSbcmon({ port, args = [] } = {}) {
+/** Starts sbcmon on `host`:`port` (a free port when omitted) sampling every 200 ms,
+ *  `wrap` put before the binary (e.g. ["ip", "netns", "exec", NAME]); resolves
+ *  once it serves the page. stop() ends it and waits for the exit. */
+export async function startSbcmon({ port, host = HOST, args = [], wrap = [] } = {}) {
   port = port || (await freePort());
-  const proc = spawn(BIN, ["--port", String(port), "--bind", HOST, "--interval", "200", ...args], {
+  const argv = [...wrap, BIN, "--port", String(port), "--bind", host, "--interval", "200", ...args];
+  const proc = spawn(argv[0], argv.slice(1), {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -88,7 +90,7 @@ export async function startSbcmon({ port, args = [] } = {}) {
   try {
     await waitFor(async () => {
       if (proc.exitCode !== null) throw new Error(`sbcmon exited: ${output}`);
-      return (await get(port, "/")).status === 200;
+      return (await get(port, "/", {}, host)).status === 200;
     }, 10000, `sbcmon to serve on ${port}`);
   } catch (e) {
     proc.kill("SIGKILL");
@@ -97,7 +99,7 @@ export async function startSbcmon({ port, args = [] } = {}) {
   return {
     port,
     proc,
-    url: `http://${HOST}:${port}/`,
+    url: `http://${host}:${port}/`,
     output: () => output,
     async stop() {
       if (proc.exitCode !== null || proc.signalCode !== null) return;

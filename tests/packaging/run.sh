@@ -63,13 +63,15 @@ for spec in amd64:host:'Advanced Micro Devices X86-64' arm64:rpi4:AArch64 armhf:
   else
     bad "$arch: control Architecture or usr/bin/sbcmon machine is wrong"
   fi
-  if [[ "$(cat "$x/DEBIAN/conffiles")" == /etc/sbcmon.conf && -f "$x/etc/sbcmon.conf" \
+  if [[ "$(cat "$x/DEBIAN/conffiles")" == $'/etc/avahi/services/sbcmon.service\n/etc/sbcmon.conf' && -f "$x/etc/sbcmon.conf" \
         && -f "$x/lib/systemd/system/sbcmon.service" ]] \
       && grep -q "deb-systemd-helper enable 'sbcmon.service'" "$x/DEBIAN/postinst"; then
     ok "$arch: conffile /etc/sbcmon.conf, sbcmon.service, postinst enables it"
   else
     bad "$arch: conffile, unit or postinst enable missing"
   fi
+  python3 -c 'import sys, xml.dom.minidom as m; t = m.parse(sys.argv[1]).getElementsByTagName("type"); sys.exit(t[0].firstChild.data != "_http._tcp")' \
+    "$x/etc/avahi/services/sbcmon.service" && ok "$arch: Avahi service file advertises _http._tcp" || bad "$arch: no valid Avahi _http._tcp service file"
   if command -v lintian >/dev/null 2>&1; then
     lint="$(lintian --tag-display-limit 0 "$deb" 2>/dev/null || true)"
     if grep -q '^E:' <<<"$lint"; then

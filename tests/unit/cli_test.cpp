@@ -237,3 +237,79 @@ TEST(CliBudgets, FlagsForEveryBudget) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(CliPeers, PeersAreNormalisedToTheOriginABrowserSends) {
+  using sbcmon::app::peer_origin;
+  EXPECT_EQ(peer_origin("http://pi4.local:8080"), "http://pi4.local:8080");
+  EXPECT_EQ(peer_origin("HTTP://Pi4.Local:8080/"), "http://pi4.local:8080");
+  EXPECT_EQ(peer_origin("http://bbb.lan:80"), "http://bbb.lan");
+  EXPECT_EQ(peer_origin("https://bbb.lan:443/"), "https://bbb.lan");
+  EXPECT_EQ(peer_origin("https://bbb.lan:8443"), "https://bbb.lan:8443");
+  EXPECT_EQ(peer_origin("http://[FE80::1]:8080"), "http://[fe80::1]:8080");
+  EXPECT_EQ(peer_origin("http://192.168.1.20:8080"), "http://192.168.1.20:8080");
+  for (const char* bad : {"pi4.local:8080", "ftp://pi4", "http://", "http://pi4/page", "http://pi4:0",
+                          "http://pi4:99999", "http://pi4:", "http://user@pi4", "http://pi 4",
+                          "http://[zz::1]", "http://pi4?x", "http://.pi4", "http://pi4:80x"}) {
+    EXPECT_FALSE(peer_origin(bad).has_value()) << bad;
+  }
+}
+
+TEST(CliPeers, PeersOpenTheirOriginsAndNamesAndNothingElse) {
+  Options o = sbcmon::app::default_options();
+  ASSERT_EQ(parse({"--peer", "http://pi4.local:8080", "--peer=http://10.0.0.7:8080/",
+                   "--peer", "http://PI4.local:8080", "--allow-origin", "http://dash.lan:3000",
+                   "--allow-host", "monitor.lan"},
+                  o)
+                .status,
+            ParseStatus::kOk);
+  EXPECT_EQ(o.peers, (std::vector<std::string>{"http://pi4.local:8080", "http://10.0.0.7:8080"}));
+  EXPECT_EQ(sbcmon::app::accepted_origins(o),
+            (std::vector<std::string>{"http://dash.lan:3000", "http://pi4.local:8080", "http://10.0.0.7:8080"}));
+  // An IP literal is always answered; only the name is added.
+  EXPECT_EQ(sbcmon::app::accepted_hosts(o), (std::vector<std::string>{"monitor.lan", "pi4.local"}));
+  EXPECT_EQ(sbcmon::app::origin_host("http://[fe80::1]:8080"), "fe80::1");
+
+  Options none = sbcmon::app::default_options();
+  ASSERT_EQ(parse({}, none).status, ParseStatus::kOk);
+  EXPECT_TRUE(sbcmon::app::accepted_origins(none).empty());
+  EXPECT_TRUE(sbcmon::app::accepted_hosts(none).empty());
+}
+
+TEST(CliPeers, BadPeersNameTheFlagAndTheListIsBounded) {
+  Options o = sbcmon::app::default_options();
+  const auto r = parse({"--peer", "pi4.local"}, o);
+  ASSERT_EQ(r.status, ParseStatus::kError);
+  EXPECT_NE(r.error.find("--peer"), std::string::npos);
+  EXPECT_TRUE(o.peers.empty());
+  std::vector<std::string> urls;
+  for (int i = 0; i < 17; ++i) urls.push_back("http://b" + std::to_string(i) + ".lan:8080");
+  std::vector<const char*> args;
+  for (const std::string& u : urls) {
+    args.push_back("--peer");
+    args.push_back(u.c_str());
+  }
+  Options many = sbcmon::app::default_options();
+  const auto full = parse(args, many);
+  ASSERT_EQ(full.status, ParseStatus::kError);
+  EXPECT_NE(full.error.find("too many --peer"), std::string::npos);
+  EXPECT_EQ(many.peers.size(), 16u);
+  EXPECT_NE(sbcmon::app::usage().find("--peer URL"), std::string::npos);
+}
+
+TEST(CliPeers, PeerLinesInTheConfigFile) {
+  const std::string path = write_temp("peer = http://pi4.local:8080\npeer = http://bbb.local:8080\n");
+  Options o = sbcmon::app::default_options();
+  std::string error;
+  ASSERT_TRUE(sbcmon::app::load_config_file(path, o, error)) << error;
+  EXPECT_EQ(o.peers, (std::vector<std::string>{"http://pi4.local:8080", "http://bbb.local:8080"}));
+  std::remove(path.c_str());
+  const std::string bad = write_temp("peer = pi4.local\n");
+  Options b = sbcmon::app::default_options();
+  EXPECT_FALSE(sbcmon::app::load_config_file(bad, b, error));
+  EXPECT_NE(error.find(":1: invalid value 'pi4.local' for --peer"), std::string::npos) << error;
+  std::remove(bad.c_str());
+}
+
+}  // namespace

@@ -153,3 +153,20 @@ TEST(MemoryBudgetTest, RefusesOverTheLimitAndKeepsRoomForOutbound) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(PageCsp, ConnectSrcIsTheBoardAloneUnlessPeersAreNamed) {
+  const std::string alone = sbcmon::net::page_csp({});
+  EXPECT_NE(alone.find("connect-src 'self';"), std::string::npos);
+  EXPECT_NE(alone.find("frame-ancestors 'none'"), std::string::npos);
+  const std::string fleet = sbcmon::net::page_csp({"http://pi4.local:8080", "https://bbb.lan"});
+  EXPECT_NE(fleet.find("connect-src 'self' http://pi4.local:8080 ws://pi4.local:8080 https://bbb.lan wss://bbb.lan;"),
+            std::string::npos)
+      << fleet;
+  EXPECT_NE(fleet.find("script-src 'self';"), std::string::npos);
+  // Anything not an http(s) origin never reaches the policy.
+  EXPECT_EQ(sbcmon::net::page_csp({"javascript:alert(1)"}), alone);
+}
+
+}  // namespace

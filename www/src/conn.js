@@ -4,6 +4,7 @@ import { io } from 'socket.io-client';
 import { $, state, note } from './state.js';
 import { Store } from './store.js';
 import { renderBoard, renderTiles, renderProcesses, setConn } from './tiles.js';
+import { self, setPeers, initBoards } from './boards.js';
 import { buildCharts, redraw, updateCharts, animating, syncClock } from './view.js';
 
 // The access token (sbcmon --token-file), asked for only when the board refuses
@@ -36,6 +37,7 @@ function askToken(wrong) {
 /** Opens the connection (once, at start-up) and wires its events. */
 export function connect() {
   token = storedToken.get();
+  initBoards(() => token);
   socket = io({
     reconnectionDelayMax: 3000,
     auth: (cb) => cb(token ? { token } : {}),
@@ -71,7 +73,8 @@ export function connect() {
       });
     }
   });
-  socket.on('disconnect', (reason) => { note('disconnect', { reason }); setConn('reconnecting'); });
+  socket.on('disconnect', (reason) => { note('disconnect', { reason }); setConn('reconnecting'); self.down(); });
+  socket.on('peers', (p) => { note('peers', { n: p && p.peers ? p.peers.length : 0 }); setPeers(p && p.peers); });
   socket.io.on('reconnect_attempt', () => setConn('reconnecting'));
   socket.on('connect_error', (err) => {
     if (err && err.message === 'unauthorized') {
@@ -100,6 +103,7 @@ export function connect() {
     window.sbcmon.store = state.store;
     renderBoard();
     if (!same || grew) buildCharts();
+    self.board(b);
   });
 
   socket.on('history', (h) => {
@@ -108,6 +112,7 @@ export function connect() {
     note('history', { n, len: h && h.t ? h.t.length : 0 });
     if (state.store.length) syncClock(state.store.lastT);
     redraw();
+    self.history(h);
   });
 
   socket.on('sample', (s) => {
@@ -124,6 +129,7 @@ export function connect() {
     note('sample', { seq: s.seq });
     syncClock(s.t);
     renderTiles(s);
+    self.sample(s);
     if (!state.paused && !document.hidden) {
       updateCharts(!animating());
     }

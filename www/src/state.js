@@ -19,6 +19,8 @@ export const state = {
   clockOffset: null,   // browser ms minus server ms, smoothed
   visible: new Set(),  // chart keys on screen
   procs: prefs.get('procs', '0') === '1',  // the processes view is open (the board scans)
+  peers: [],           // other boards' origins (--peer), for the Boards view
+  view: 'board',       // 'board' (this board's page) or 'boards'
   netSplit: prefs.get('net', 'sum') === 'split',  // network chart per interface
 };
 
