@@ -25,7 +25,7 @@ else
 endif
 
 # The target architecture decides the toolchain file and sysroot.
-ARCH = $(shell sed -n 's/^CONFIG_SBCMON_ARCH_\([A-Z0-9]*\)=y/\1/p' $(CONFIG) 2>/dev/null)
+ARCH = $(shell $(CURDIR)/scripts/board-arch.sh $(CONFIG) 2>/dev/null)
 TOOLCHAIN_AARCH64 := $(CURDIR)/toolchains/aarch64-linux-gnu.cmake
 TOOLCHAIN_ARMHF   := $(CURDIR)/toolchains/arm-linux-gnueabihf.cmake
 SYSROOT_AARCH64   ?= $(CURDIR)/build/sysroot-arm64
@@ -60,9 +60,9 @@ savedefconfig: $(CONFIG)
 build: $(CONFIG)
 	$(KCONFIG) check $(CONFIG)
 	@case "$(ARCH)" in \
-	  AARCH64) scripts/sysroot.sh arm64 $(SYSROOT_AARCH64) && \
+	  aarch64) scripts/sysroot.sh arm64 $(SYSROOT_AARCH64) && \
 	           extra="-DCMAKE_TOOLCHAIN_FILE=$(TOOLCHAIN_AARCH64) -DSBCMON_SYSROOT=$(SYSROOT_AARCH64) -DBUILD_TESTING=OFF";; \
-	  ARMHF)   scripts/sysroot.sh armhf $(SYSROOT_ARMHF) && \
+	  armhf)   scripts/sysroot.sh armhf $(SYSROOT_ARMHF) && \
 	           extra="-DCMAKE_TOOLCHAIN_FILE=$(TOOLCHAIN_ARMHF) -DSBCMON_SYSROOT=$(SYSROOT_ARMHF) -DBUILD_TESTING=OFF";; \
 	  *)       extra="-DBUILD_TESTING=$(BUILD_TESTING)";; \
 	esac; \

@@ -192,11 +192,12 @@ fi
 BOARD="$1"
 defconfig="$ROOT/board/$BOARD/defconfig"
 [[ -f "$defconfig" ]] || die "no such board: $BOARD (see board/)"
-if grep -q '^CONFIG_SBCMON_ARCH_AARCH64=y' "$defconfig"; then
+board_arch="$("$ROOT/scripts/board-arch.sh" "$defconfig" || true)"
+if [[ "$board_arch" == aarch64 ]]; then
   ARCH=aarch64 TRIPLET=aarch64-linux-gnu
-elif grep -q '^CONFIG_SBCMON_ARCH_ARMHF=y' "$defconfig"; then
+elif [[ "$board_arch" == armhf ]]; then
   ARCH=armhf TRIPLET=arm-linux-gnueabihf
-elif grep -q '^CONFIG_SBCMON_ARCH_HOST=y' "$defconfig" && [[ "$(uname -m)" == x86_64 ]]; then
+elif [[ "$board_arch" == host && "$(uname -m)" == x86_64 ]]; then
   ARCH=x86_64 TRIPLET=x86_64-linux-gnu  # the host board: the same static build, run natively
 else
   die "$BOARD is not a board the firmware builds for (no CONFIG_SBCMON_ARCH_AARCH64/ARMHF, nor host on x86-64)"

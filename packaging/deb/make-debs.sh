@@ -12,9 +12,9 @@ boards=("$@")
 
 for board in "${boards[@]}"; do
   [[ -f "board/$board/defconfig" ]] || { echo "make-debs.sh: no such board: $board" >&2; exit 2; }
-  case "$(sed -n 's/^CONFIG_SBCMON_ARCH_\([A-Z0-9]*\)=y/\1/p' "board/$board/defconfig")" in
-    AARCH64) arch=arm64 ;;
-    ARMHF) arch=armhf ;;
+  case "$(scripts/board-arch.sh "board/$board/defconfig")" in
+    aarch64) arch=arm64 ;;
+    armhf) arch=armhf ;;
     *) arch="$(dpkg --print-architecture)" ;;
   esac
   echo "make-debs.sh: $board ($arch)"

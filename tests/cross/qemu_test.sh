@@ -134,9 +134,10 @@ for board in "${boards[@]}"; do
     *) fixture="$board" ;;
   esac
   [[ -d "$FIXTURES/$board" ]] && fixture="$board"
-  if grep -q '^CONFIG_SBCMON_ARCH_AARCH64=y' "$config"; then
+  board_arch="$("$ROOT/scripts/board-arch.sh" "$config" || true)"
+  if [[ "$board_arch" == aarch64 ]]; then
     run_board "$board" qemu-aarch64 "$SYSROOT_AARCH64" "$fixture" AArch64 ""
-  elif grep -q '^CONFIG_SBCMON_ARCH_ARMHF=y' "$config"; then
+  elif [[ "$board_arch" == armhf ]]; then
     run_board "$board" qemu-arm "$SYSROOT_ARMHF" "$fixture" ARM "hard-float ABI"
   else
     bad "$board: not an ARM board (no CONFIG_SBCMON_ARCH_AARCH64/ARMHF in ${config#"$ROOT"/})"

@@ -182,9 +182,10 @@ for board in "${boards[@]}"; do
     *) fixture="$board" ;;
   esac
   [[ -d "$FIXTURES/$board" ]] && fixture="$board"
-  if grep -q '^CONFIG_SBCMON_ARCH_AARCH64=y' "$defconfig"; then
+  board_arch="$("$ROOT/scripts/board-arch.sh" "$defconfig" || true)"
+  if [[ "$board_arch" == aarch64 ]]; then
     run_board "$board" qemu-aarch64 "$fixture" AArch64 ""
-  elif grep -q '^CONFIG_SBCMON_ARCH_ARMHF=y' "$defconfig"; then
+  elif [[ "$board_arch" == armhf ]]; then
     run_board "$board" qemu-arm "$fixture" ARM "hard-float ABI"
   else
     bad "$board: not an ARM board"
