@@ -1151,15 +1151,24 @@ int Server::run() {
     m.next_tick_ms = monotonic_ms();
     m.schedule_tick();
   }
+  int rc = 0;
   while (g_stop == 0) {
-    if (lws_service(m.ctx, 0) < 0) return 1;
+    if (lws_service(m.ctx, 0) < 0) {
+      rc = 1;
+      break;
+    }
     if (g_reload != 0) {
       g_reload = 0;
       if (m.reload) m.reload();
     }
   }
   m.latency.write();
-  return 0;
+  // Close every connection now, while whoever registered the handlers (the monitor,
+  // in a scope inside main) is still alive: their on_disconnect runs during this.
+  lws_context_destroy(m.ctx);
+  m.ctx = nullptr;
+  g_context = nullptr;
+  return rc;
 }
 
 }  // namespace sbcmon::net

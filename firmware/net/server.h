@@ -84,7 +84,8 @@ class Server {
   // call comes one period after run() starts. One periodic task per server.
   void every(std::uint32_t period_ms, std::function<void()> fn);
 
-  // Runs the loop until SIGINT/SIGTERM. Returns the process exit code (0 on a clean stop).
+  // Runs the loop until SIGINT/SIGTERM, then closes every connection (their handlers run
+  // before it returns). Returns the process exit code (0 on a clean stop). Call once.
   // SIGHUP does not stop it: the on_reload() callback runs from the loop instead.
   int run();
 
