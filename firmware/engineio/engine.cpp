@@ -244,6 +244,12 @@ void Engine::release_inbound(Session& s) {
   s.inbound_reserved = 0;
 }
 
+Engine::InboundHold Engine::hold_inbound(Session& s) {
+  const std::size_t n = s.inbound_reserved;
+  s.inbound_reserved = 0;
+  return InboundHold{this, n};
+}
+
 // ---- queue and close -------------------------------------------------------------
 bool Engine::push(Session& s, PacketType type, Buffer data, bool binary) {
   const std::size_t size = data ? data->size() : 0;
@@ -373,14 +379,7 @@ PostEnd Engine::post_end(SessionHandle h, std::uint64_t now) {
   }
   std::string body = std::move(s->body());
   s->body().clear();
-  // The body stays reserved while its packets are handled, then is returned.
-  const std::size_t held = s->inbound_reserved;
-  s->inbound_reserved = 0;
-  struct Held {
-    Engine* self;
-    std::size_t n;
-    ~Held() { self->release(n); }
-  } held_body{this, held};
+  const InboundHold held_body = hold_inbound(*s);
   const bool ok = for_each_payload_packet(body, s->protocol(), scratch_, [&](const Packet& p) {
     Session* live = find_live(h);
     if (live == nullptr) return false;
@@ -488,13 +487,7 @@ WsData Engine::ws_data(SessionHandle h, std::string_view part, bool first, bool 
   if (!last) return WsData::kOk;
   std::string msg = std::move(s->message());
   s->message().clear();
-  const std::size_t held = s->inbound_reserved;
-  s->inbound_reserved = 0;
-  struct Held {
-    Engine* self;
-    std::size_t n;
-    ~Held() { self->release(n); }
-  } held_msg{this, held};
+  const InboundHold held_msg = hold_inbound(*s);
   const auto p = binary ? decode_binary_frame(msg, s->protocol()) : decode_text_packet(msg);
   if (!p && s->phase() != Phase::kWebSocket) {
     drop_probe(*s);

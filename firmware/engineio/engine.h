@@ -171,6 +171,16 @@ class Engine final : public socketio::EngineLink {
   bool reserve_inbound(Session& s, std::size_t size);
   void release(std::size_t size);
   void release_inbound(Session& s);
+  // The session's inbound reservation, taken off it and returned to the budget when
+  // the guard goes: a body or message stays reserved while its packets are handled.
+  struct InboundHold {
+    Engine* self;
+    std::size_t n;
+    InboundHold(const InboundHold&) = delete;  // released exactly once
+    InboundHold& operator=(const InboundHold&) = delete;
+    ~InboundHold() { self->release(n); }
+  };
+  InboundHold hold_inbound(Session& s);
   void close_session(Session& s, bool by_client);
   void maybe_release(Session& s);
   void on_packet(Session& s, const Packet& p, bool over_websocket, std::uint64_t now);
