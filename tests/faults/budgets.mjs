@@ -19,10 +19,10 @@ import os from "node:os";
 import path from "node:path";
 import { io } from "socket.io-client";
 import WebSocket from "ws";
-import { BIN, HOST, Recorder, freePort, get, sleep, startMonitor, skipReason, withTimeout } from "../integration/lib/fixture_tree.mjs";
+import { BIN, HOST, Recorder, freePort, get, sleep, startMonitor, withTimeout } from "../integration/lib/fixture_tree.mjs";
+import { check, exitIfSkipped, finish, runParts } from "./report.mjs";
+import { deadline } from "../lib/deadline.mjs";
 
-// Under valgrind or ASan everything is slower; deadlines scale, thresholds do not.
-const SLOW = Number(process.env.SBCMON_TIME_FACTOR || 1);
 const MIB = 1024 * 1024;
 const BUDGET = 8 * MIB; // the Kconfig default (CONFIG_SBCMON_MEMORY_BUDGET_KB)
 // What sbcmon may hold beyond the budget: its own start-up RSS is measured, and on
@@ -30,13 +30,6 @@ const BUDGET = 8 * MIB; // the Kconfig default (CONFIG_SBCMON_MEMORY_BUDGET_KB)
 // budget again) and lws's per-connection buffers.
 const MARGIN = BUDGET + 24 * MIB;
 
-let passed = 0;
-let failed = 0;
-function check(ok, what, detail = "") {
-  if (ok) passed++;
-  else failed++;
-  console.log(`  ${ok ? "ok  " : "FAIL"} ${what}${detail ? `: ${detail}` : ""}`);
-}
 
 const status = (pid) => fs.readFileSync(`/proc/${pid}/status`, "utf8");
 const kb = (pid, field) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status(pid))[1]);
@@ -74,7 +67,7 @@ function rawWs(server, { localAddress = HOST, connect = "40", eio = 4, query = "
         resolve(ws);
       }
     });
-    setTimeout(() => reject(new Error(`raw ws from ${localAddress} did not open`)), 8000 * SLOW);
+    setTimeout(() => reject(new Error(`raw ws from ${localAddress} did not open`)), deadline(8000));
   });
 }
 
@@ -86,7 +79,7 @@ function httpGet(port, p, { headers = {}, localAddress } = {}) {
       res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, text }));
     });
     req.on("error", reject);
-  }), 5000 * SLOW, `GET ${p}`);
+  }), deadline(5000), `GET ${p}`);
 }
 
 function watch(server) {
@@ -146,7 +139,7 @@ async function memory() {
   const w = watch(server);
   const opened = [];
   try {
-    await w.rec.until(() => w.seqs.length >= 3, 5000 * SLOW, "watcher samples");
+    await w.rec.until(() => w.seqs.length >= 3, deadline(5000), "watcher samples");
     const baseline = kb(pid, "VmRSS") * 1024;
     let peak = baseline;
     const sampler = setInterval(() => { try { peak = Math.max(peak, kb(pid, "VmRSS") * 1024); } catch {} }, 50);
@@ -165,11 +158,11 @@ async function memory() {
     let refused = 0;
     let most = 0;
     let open = 0;
-    const deadline = Date.now() + 60000 * SLOW;
+    const until = Date.now() + deadline(60000);
     // Each hoarder retries its handshake while the table is full, so all 64 get a
     // session at some point and as many as fit hold one at the same time.
     const hoard = async (i) => {
-      while (Date.now() < deadline) {
+      while (Date.now() < until) {
         const ws = await rawWs(server, { localAddress: `127.0.3.${i + 1}` }).catch(() => null);
         if (!ws) {
           refused++;
@@ -181,7 +174,7 @@ async function memory() {
         most = Math.max(most, ++open);
         ws.send(`4516-["up",${placeholders}]`);
         for (let k = 0; k < 15 && !ws.closedAt; k++) await new Promise((r) => ws.send(frame, { binary: true }, r));
-        await waitClose(ws, 2000 * SLOW);
+        await waitClose(ws, deadline(2000));
         open--;
         return;
       }
@@ -200,7 +193,7 @@ async function memory() {
       `peak ${mib(peak)} MiB <= ${mib(baseline)} + ${mib(BUDGET)} + ${mib(MARGIN)} MiB`);
     check(server.child.exitCode === null && server.child.signalCode === null, "sbcmon is alive after it", server.child.exitCode ?? "");
     const n = w.seqs.length;
-    await w.rec.until(() => w.seqs.length >= n + 3, 5000 * SLOW, "watcher samples after the attack").catch(() => {});
+    await w.rec.until(() => w.seqs.length >= n + 3, deadline(5000), "watcher samples after the attack").catch(() => {});
     check(w.s.connected && w.seqs.length >= n + 3, "the watcher connected before it still gets samples", `${w.seqs.length - n} new`);
     // Stamped by sbcmon: a gap means its loop stalled (ticks are skipped, not
     // bunched). Arrival gaps also count this test's own busy event loop. Timing is
@@ -233,12 +226,12 @@ async function connections() {
   let w = null;
   try {
     const t0 = Date.now();
-    while (Date.now() - t0 < 10000 * SLOW) {
+    while (Date.now() - t0 < deadline(10000)) {
       if ((await get(port, "/healthz", {}, 1000).catch(() => null))?.status === 200) break;
       await sleep(50);
     }
     w = watch(server);
-    await w.rec.until(() => w.seqs.length >= 2, 5000 * SLOW, "watcher samples");
+    await w.rec.until(() => w.seqs.length >= 2, deadline(5000), "watcher samples");
     const linesBefore = out.split("\n").length;
     for (let i = 0; i < 1100; i++) {
       const s = net.connect({ host: HOST, port, localAddress: `127.0.4.${(i % 250) + 1}` });
@@ -285,25 +278,25 @@ async function token() {
     const ws = await rawWs(server, { connect: "", localAddress: "127.0.5.1" });
     ws.send('452-["up",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]');
     ws.send(Buffer.alloc(900000, 1));
-    const closed = await waitClose(ws, 3000 * SLOW);
+    const closed = await waitClose(ws, deadline(3000));
     check(closed, "with a token: a binary event before the CONNECT closes the session at once");
     check(kb(pid, "VmRSS") - rss0 < 512, "with a token: and nothing of the 900 kB frame stays held", `${kb(pid, "VmRSS") - rss0} kB more`);
     // The same after a refused CONNECT.
     const ws2 = await rawWs(server, { connect: '40{"token":"nope"}', localAddress: "127.0.5.2" });
     ws2.send('452-["up",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]');
     ws2.send(Buffer.alloc(900000, 1));
-    check(await waitClose(ws2, 3000 * SLOW), "with a token: a binary event after a refused CONNECT closes the session");
+    check(await waitClose(ws2, deadline(3000)), "with a token: a binary event after a refused CONNECT closes the session");
     // EIO=3 with a wrong token: not connected, and closed at the connect timeout (2 s here).
     const v3 = await rawWs(server, { eio: 3, query: "&token=nope", connect: "", localAddress: "127.0.5.3" });
     const t0 = Date.now();
-    const v3closed = await waitClose(v3, 10000 * SLOW);
+    const v3closed = await waitClose(v3, deadline(10000));
     check(!v3.frames.includes("40"), "EIO=3 with a refused token is not joined to /", JSON.stringify(v3.frames.slice(0, 3)));
     check(v3closed, "EIO=3 with a refused token is closed at the connect timeout", v3closed ? `after ${Date.now() - t0} ms` : "still open after 10 s");
     // Three refused CONNECTs close the session.
     const g = await rawWs(server, { connect: '40{"token":"a"}', localAddress: "127.0.5.4" });
     g.send('40{"token":"b"}');
     g.send('40{"token":"c"}');
-    check(await waitClose(g, 3000 * SLOW), "three refused CONNECTs on one session close it");
+    check(await waitClose(g, deadline(3000)), "three refused CONNECTs on one session close it");
     // Per address: after 20 refused tokens, new sessions from that address wait.
     let refusedAt = null;
     for (let i = 0; i < 12 && refusedAt === null; i++) {
@@ -314,7 +307,7 @@ async function token() {
       }
       r.send('40{"token":"guess"}');
       r.send('40{"token":"guess"}');
-      await waitClose(r, 3000 * SLOW);
+      await waitClose(r, deadline(3000));
     }
     check(refusedAt === 429, "an address that keeps guessing tokens gets 429 for its next sessions", String(refusedAt));
     const other = await rawWs(server, { connect: `40{"token":"${TOKEN}"}`, localAddress: "127.0.5.6" }).catch((e) => e);
@@ -366,23 +359,10 @@ async function perAddress() {
 }
 
 async function main() {
-  const skip = skipReason();
-  if (skip) {
-    console.log(`budgets skipped: ${skip}`);
-    console.log("0 passed, 1 failed");
-    process.exit(1);
-  }
-  for (const [name, fn] of [["headers that do not fit", headers], ["memory budget", memory],
-    ["connections over the fd limit", connections], ["token", token], ["sessions per address", perAddress]]) {
-    console.log(`--- ${name}`);
-    try {
-      await fn();
-    } catch (e) {
-      check(false, `${name} ran to the end`, e.stack || String(e));
-    }
-  }
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed === 0 ? 0 : 1);
+  exitIfSkipped("budgets");
+  await runParts([["headers that do not fit", headers], ["memory budget", memory],
+    ["connections over the fd limit", connections], ["token", token], ["sessions per address", perAddress]]);
+  finish();
 }
 
 main();

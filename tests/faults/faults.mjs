@@ -8,15 +8,9 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { io } from "socket.io-client";
-import { HOST, Recorder, fixtureCopy, freePort, get, runToExit, sleep, startMonitor, skipReason, withTimeout } from "../integration/lib/fixture_tree.mjs";
+import { HOST, Recorder, fixtureCopy, freePort, get, runToExit, sleep, startMonitor, withTimeout } from "../integration/lib/fixture_tree.mjs";
+import { check, exitIfSkipped, finish } from "./report.mjs";
 
-let passed = 0;
-let failed = 0;
-function check(ok, what, detail = "") {
-  if (ok) passed++;
-  else failed++;
-  console.log(`  ${ok ? "ok  " : "FAIL"} ${what}${detail ? `: ${detail}` : ""}`);
-}
 const j = (v) => JSON.stringify(v);
 // Absent: null/undefined, or a container of nothing but absent values (an empty list too).
 const absent = (v) => v === null || v === undefined ||
@@ -179,12 +173,7 @@ async function portTaken() {
 }
 
 async function main() {
-  const skip = skipReason();
-  if (skip) {
-    console.log(`faults skipped: ${skip}`);
-    console.log("0 passed, 1 failed");
-    process.exit(1);
-  }
+  exitIfSkipped("faults");
   for (const mode of ["missing", "empty", "garbage", "truncated"]) {
     console.log(`--- ${mode} /proc and /sys files`);
     await damagedTree(mode);
@@ -196,8 +185,7 @@ async function main() {
   console.log("--- port taken");
   await portTaken();
   console.log("(not injected: wall-clock jumps; setting the clock needs root and would disturb every other process)");
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed === 0 ? 0 : 1);
+  finish();
 }
 
 main();

@@ -9,16 +9,10 @@ import fs from "node:fs";
 import http from "node:http";
 import { io } from "socket.io-client";
 import WebSocket from "ws";
-import { HOST, Recorder, get, sleep, startMonitor, skipReason, withTimeout } from "../integration/lib/fixture_tree.mjs";
+import { HOST, Recorder, get, sleep, startMonitor, withTimeout } from "../integration/lib/fixture_tree.mjs";
+import { check, exitIfSkipped, finish } from "./report.mjs";
 
 const MAX_PAYLOAD = 100000;
-let passed = 0;
-let failed = 0;
-function check(ok, what, detail = "") {
-  if (ok) passed++;
-  else failed++;
-  console.log(`  ${ok ? "ok  " : "FAIL"} ${what}${detail ? `: ${detail}` : ""}`);
-}
 
 // The server end of a loopback connection in /proc/net/tcp: "01" ESTABLISHED, other, or "gone".
 function serverSideState(serverPort, clientPort) {
@@ -210,12 +204,7 @@ async function halfOpen(server) {
 }
 
 async function main() {
-  const skip = skipReason();
-  if (skip) {
-    console.log(`hostile skipped: ${skip}`);
-    console.log("0 passed, 1 failed");
-    process.exit(1);
-  }
+  exitIfSkipped("hostile");
   const server = await startMonitor(["--interval", "100ms", "--handshakes-per-s", "0", "--ping-interval", "1s",
     "--ping-timeout", "1s", "--max-payload", String(MAX_PAYLOAD)]);
   const watcher = io(server.url, { forceNew: true, reconnection: false, transports: ["websocket"], timeout: 5000 });
@@ -246,8 +235,7 @@ async function main() {
     watcher.close();
     await server.stop().then(() => check(true, "SIGTERM at the end: exit 0"), (e) => check(false, "SIGTERM at the end: exit 0", e.message));
   }
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed === 0 ? 0 : 1);
+  finish();
 }
 
 main();

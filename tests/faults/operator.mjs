@@ -8,15 +8,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { io } from "socket.io-client";
-import { HOST, fixtureCopy, freePort, get, runToExit, sleep, startMonitor, skipReason, withTimeout } from "../integration/lib/fixture_tree.mjs";
+import { HOST, fixtureCopy, freePort, get, runToExit, sleep, startMonitor, withTimeout } from "../integration/lib/fixture_tree.mjs";
+import { check, exitIfSkipped, finish, runParts } from "./report.mjs";
 
-let passed = 0;
-let failed = 0;
-function check(ok, what, detail = "") {
-  if (ok) passed++;
-  else failed++;
-  console.log(`  ${ok ? "ok  " : "FAIL"} ${what}${detail ? `: ${detail}` : ""}`);
-}
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "sbcmon-operator-"));
 
@@ -167,23 +161,10 @@ async function redirect() {
 }
 
 async function main() {
-  const skip = skipReason();
-  if (skip) {
-    console.log(`operator skipped: ${skip}`);
-    console.log("0 passed, 1 failed");
-    process.exit(1);
-  }
-  for (const [name, fn] of [["SIGHUP reloads", sighup], ["--config naming a directory", configDir],
-    ["--state-dir", stateDir], ["a FIFO in --proc-root", fifo], ["--redirect-http", redirect]]) {
-    console.log(`--- ${name}`);
-    try {
-      await fn();
-    } catch (e) {
-      check(false, `${name} ran to the end`, e.stack || String(e));
-    }
-  }
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed === 0 ? 0 : 1);
+  exitIfSkipped("operator");
+  await runParts([["SIGHUP reloads", sighup], ["--config naming a directory", configDir],
+    ["--state-dir", stateDir], ["a FIFO in --proc-root", fifo], ["--redirect-http", redirect]]);
+  finish();
 }
 
 main();
