@@ -1,6 +1,8 @@
 // The sampler: discovery at construction (allocates), then fixed-buffer reads per tick.
 #include "sampler/sampler.h"
 
+#include <dirent.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -8,15 +10,11 @@
 
 #include <algorithm>
 #include <cstring>
-#include <filesystem>
-#include <system_error>
 #include <utility>
 
 #include "sampler/parse.h"
 
 namespace sbcmon::sampler {
-
-namespace fs = std::filesystem;
 
 struct SamplerState {
   StatReading stat[2];
@@ -76,21 +74,37 @@ std::string slurp(const std::string& path) {
 }
 
 bool exists(const std::string& path) {
-  std::error_code ec;
-  return fs::exists(path, ec);
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+// Start-up only: the entries of dir (not "." and ".."), unsorted; none when it cannot be
+// read. Plain readdir rather than std::filesystem, which drags locale and wide-character
+// conversion into the static firmware.
+std::vector<std::string> entries(const std::string& dir) {
+  std::vector<std::string> out;
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return out;
+  while (const dirent* e = ::readdir(d)) {
+    if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
+    out.emplace_back(e->d_name);
+  }
+  ::closedir(d);
+  return out;
+}
+
+std::string child(const std::string& dir, const std::string& name) {
+  return !dir.empty() && dir.back() == '/' ? dir + name : dir + "/" + name;
 }
 
 // Numbered children "prefixN" of dir, sorted by N (readdir order is arbitrary).
 std::vector<std::pair<int, std::string>> numbered(const std::string& dir, std::string_view prefix) {
   std::vector<std::pair<int, std::string>> out;
-  std::error_code ec;
-  fs::directory_iterator it(dir, ec), end;
-  for (; !ec && it != end; it.increment(ec)) {
-    std::string name = it->path().filename().string();
+  for (const std::string& name : entries(dir)) {
     if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
     std::uint64_t n = 0;
     if (!parse_u64(std::string_view(name).substr(prefix.size()), n) || n > 100000) continue;
-    out.emplace_back(static_cast<int>(n), it->path().string());
+    out.emplace_back(static_cast<int>(n), child(dir, name));
   }
   std::sort(out.begin(), out.end());
   return out;
@@ -270,15 +284,12 @@ void Sampler::discover_hwmon() {
     }
     if (mirror) continue;
     std::vector<std::pair<int, std::string>> inputs;
-    std::error_code ec;
-    fs::directory_iterator it(dir, ec), end;
-    for (; !ec && it != end; it.increment(ec)) {
-      std::string f = it->path().filename().string();
+    for (const std::string& f : entries(dir)) {
       std::uint64_t k = 0;
       if (f.size() > 10 && f.compare(0, 4, "temp") == 0 &&
           f.compare(f.size() - 6, 6, "_input") == 0 &&
           parse_u64(std::string_view(f).substr(4, f.size() - 10), k) && k < 1000) {
-        inputs.emplace_back(static_cast<int>(k), it->path().string());
+        inputs.emplace_back(static_cast<int>(k), child(dir, f));
       }
     }
     std::sort(inputs.begin(), inputs.end());
