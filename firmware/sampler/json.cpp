@@ -65,7 +65,11 @@ void num(std::string& out, double v, int decimals) {
     return;
   }
   // A tiny negative would print as "-0.0"; a reader sees a sign that is not there.
-  if (std::fabs(v) < 0.5 * std::pow(10.0, -decimals)) v = 0.0;
+  // (Half a unit of the last decimal from a table: pow() costs the static firmware 7 KB.)
+  static constexpr double kHalfUnit[] = {0.5, 0.05, 0.005, 0.0005, 0.00005, 0.000005, 0.0000005};
+  constexpr int kMaxDecimals = static_cast<int>(sizeof kHalfUnit / sizeof kHalfUnit[0]) - 1;
+  decimals = std::clamp(decimals, 0, kMaxDecimals);
+  if (std::fabs(v) < kHalfUnit[decimals]) v = 0.0;
   char buf[48];
   int n;
   if (std::fabs(v) >= 1e15) {

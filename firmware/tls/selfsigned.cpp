@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <vector>
@@ -182,14 +183,18 @@ bool ensure_self_signed(const std::string& state_dir, const std::string& hostnam
   mbedtls_mpi_free(&serial);
   if (rc != 0) return fail(rc, "setting the serial", error);
 
-  char not_before[16];
-  char not_after[16];
+  char not_before[32];
+  char not_after[32];
   const std::time_t now = std::time(nullptr) - 86400;  // a day of slack for skewed clocks
   std::tm tm{};
   gmtime_r(&now, &tm);
-  std::strftime(not_before, sizeof(not_before), "%Y%m%d%H%M%S", &tm);
-  tm.tm_year += 10;
-  std::strftime(not_after, sizeof(not_after), "%Y%m%d%H%M%S", &tm);
+  // YYYYMMDDhhmmss by hand: strftime brings 8 KB of locale-aware code into the firmware.
+  const auto stamp = [&tm](char* buf, std::size_t size, int years_later) {
+    std::snprintf(buf, size, "%04d%02d%02d%02d%02d%02d", tm.tm_year + 1900 + years_later, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  };
+  stamp(not_before, sizeof not_before, 0);
+  stamp(not_after, sizeof not_after, 10);
 
   if ((rc = mbedtls_x509write_crt_set_subject_name(&w.crt, subject.c_str())) != 0 ||
       (rc = mbedtls_x509write_crt_set_issuer_name(&w.crt, subject.c_str())) != 0 ||
