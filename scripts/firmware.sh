@@ -121,7 +121,8 @@ build_zlib() {
   # Debian's zlib patches only concern minizip and the shared library: upstream as is.
   rm -rf "$src" && mkdir -p "$src"
   tar -xf "$SRC/$ZLIB_ORIG" -C "$src" --strip-components=1
-  (cd "$src" && CHOST="$TRIPLET" CC="$TRIPLET-gcc" CFLAGS="-Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables" \
+  # DYNAMIC_CRC_TABLE: the CRC tables are built in .bss on first use, not 9 KB of the file.
+  (cd "$src" && CHOST="$TRIPLET" CC="$TRIPLET-gcc" CFLAGS="-Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -DDYNAMIC_CRC_TABLE" \
      ./configure --static --prefix="$PREFIX" >/dev/null \
      && make -j "$JOBS" libz.a >/dev/null && make install >/dev/null)
 }
@@ -137,7 +138,8 @@ build_cjson() {
 }
 
 # libwebsockets: server role, HTTP/1 and ws over mbedTLS; no client, no HTTP/2, no
-# event-library backends, no plugins or extensions, no bundled zlib.
+# event-library backends, no plugins or extensions, no bundled zlib; no Basic auth or
+# raw-file role (sbcmon uses neither) and no log timestamps (sbcmon emits lws's lines).
 build_lws() {
   local src="$WORK/libwebsockets"
   unpack "$SRC/$LWS_ORIG" "$SRC/$LWS_DEB" "$src"
@@ -157,6 +159,7 @@ build_lws() {
     -DLWS_ROLE_DBUS=OFF -DLWS_ROLE_MQTT=OFF -DLWS_WITH_UDP=OFF -DLWS_WITH_LWS_DSH=OFF \
     -DLWS_WITH_FTS=OFF -DLWS_WITH_SPAWN=OFF -DLWS_WITH_FSMOUNT=OFF -DLWS_WITH_PEER_LIMITS=OFF \
     -DLWS_WITH_SYS_SMD=OFF -DLWS_WITH_SYS_STATE=ON -DLWS_WITH_MINIMAL_EXAMPLES=OFF \
+    -DLWS_WITH_HTTP_BASIC_AUTH=OFF -DLWS_ROLE_RAW_FILE=OFF -DLWS_LOGS_TIMESTAMP=OFF \
     -DLWS_WITHOUT_TESTAPPS=ON -DLWS_WITHOUT_TEST_SERVER=ON -DLWS_WITHOUT_TEST_SERVER_EXTPOLL=ON \
     -DLWS_WITHOUT_TEST_PING=ON -DLWS_WITHOUT_TEST_CLIENT=ON -DLWS_WITH_EXPORT_LWSTARGETS=OFF \
     -DLWS_IPV6=ON -DLWS_UNIX_SOCK=OFF -DDISABLE_WERROR=ON >"$WORK/lws-cmake.log" 2>&1 \
