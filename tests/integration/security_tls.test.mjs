@@ -6,6 +6,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { X509Certificate } from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -46,6 +47,20 @@ describe("--tls with a self-signed certificate in --state-dir", { skip }, () => 
     const mode = fs.statSync(path.join(state, keys[0])).mode & 0o777;
     assert.equal(mode.toString(8), "600", `key file mode is 0${mode.toString(8)}`);
     assert.ok(fs.readFileSync(path.join(state, keys[0]), "utf8").includes("PRIVATE KEY"), "the key file is a PEM key");
+  });
+
+  it("makes a certificate valid from a day ago (skewed clocks) for ten years", () => {
+    const crt = fs.readdirSync(state).find((f) => f.endsWith(".crt"));
+    assert.ok(crt, `a certificate in the state dir: ${fs.readdirSync(state)}`);
+    const x = new X509Certificate(fs.readFileSync(path.join(state, crt)));
+    const from = Date.parse(x.validFrom);
+    const to = Date.parse(x.validTo);
+    const day = 86400e3;
+    // Made when the server started, a moment ago: not before is about now - 1 day.
+    assert.ok(Math.abs(Date.now() - day - from) < day / 2, `validFrom ${x.validFrom}`);
+    const tenYears = new Date(from);
+    tenYears.setUTCFullYear(tenYears.getUTCFullYear() + 10);
+    assert.equal(to, tenYears.getTime(), `validTo ${x.validTo} is validFrom ${x.validFrom} + 10 years`);
   });
 
   it("reuses the same certificate after a restart", async () => {
