@@ -21,7 +21,8 @@ void __verbose_terminate_handler() {
 
 extern "C" {
 // NOLINTNEXTLINE(readability-identifier-naming): the name the linker's --wrap looks for.
-[[noreturn]] void __wrap___cxa_throw(void* /*thrown*/, void* /*type*/, void (*/*destructor*/)(void*)) {
+[[noreturn]] void __wrap___cxa_throw(void* /*thrown*/, void* /*type*/,
+                                     void (* /*destructor*/)(void*)) {
   std::terminate();
 }
 }

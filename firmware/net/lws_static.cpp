@@ -18,7 +18,9 @@ struct lws_context;
 
 extern "C" {
 
-int lws_plat_drop_app_privileges(struct lws_context* /*context*/, int /*actually_drop*/) { return 0; }
+int lws_plat_drop_app_privileges(struct lws_context* /*context*/, int /*actually_drop*/) {
+  return 0;
+}
 
 // "user:group" to ids, for unix-socket ownership: sbcmon serves no unix socket.
 int lws_plat_user_colon_group_to_ids(const char* /*u_colon_g*/, uid_t* /*puid*/, gid_t* /*pgid*/) {
@@ -26,14 +28,17 @@ int lws_plat_user_colon_group_to_ids(const char* /*u_colon_g*/, uid_t* /*puid*/,
 }
 
 // NOLINTBEGIN(readability-identifier-naming): the names the linker's --wrap looks for.
-int __wrap_getaddrinfo(const char* node, const char* service, const addrinfo* hints, addrinfo** res) {
+int __wrap_getaddrinfo(const char* node, const char* service, const addrinfo* hints,
+                       addrinfo** res) {
   return sbcmon::net::numeric_getaddrinfo(node, service, hints, res);
 }
 
-void __wrap_freeaddrinfo(addrinfo* res) { sbcmon::net::numeric_freeaddrinfo(res); }
+void __wrap_freeaddrinfo(addrinfo* res) {
+  sbcmon::net::numeric_freeaddrinfo(res);
+}
 
-int __wrap_getnameinfo(const sockaddr* sa, socklen_t salen, char* host, socklen_t hostlen, char* serv,
-                       socklen_t servlen, int flags) {
+int __wrap_getnameinfo(const sockaddr* sa, socklen_t salen, char* host, socklen_t hostlen,
+                       char* serv, socklen_t servlen, int flags) {
   return sbcmon::net::numeric_getnameinfo(sa, salen, host, hostlen, serv, servlen, flags);
 }
 // NOLINTEND(readability-identifier-naming)

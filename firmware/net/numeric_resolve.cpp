@@ -50,7 +50,8 @@ Result* make(int family, const addrinfo* hints, const char* canon) {
   auto* r = static_cast<Result*>(std::calloc(1, sizeof(Result)));
   if (r == nullptr) return nullptr;
   r->ai.ai_family = family;
-  r->ai.ai_socktype = hints != nullptr && hints->ai_socktype != 0 ? hints->ai_socktype : SOCK_STREAM;
+  r->ai.ai_socktype =
+      hints != nullptr && hints->ai_socktype != 0 ? hints->ai_socktype : SOCK_STREAM;
   r->ai.ai_protocol = hints != nullptr ? hints->ai_protocol : 0;
   r->ai.ai_addr = reinterpret_cast<sockaddr*>(&r->addr);
   r->ai.ai_addrlen = family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
@@ -64,7 +65,8 @@ Result* make(int family, const addrinfo* hints, const char* canon) {
 
 }  // namespace
 
-int numeric_getaddrinfo(const char* node, const char* service, const addrinfo* hints, addrinfo** res) {
+int numeric_getaddrinfo(const char* node, const char* service, const addrinfo* hints,
+                        addrinfo** res) {
   if (res == nullptr || (node == nullptr && service == nullptr)) return EAI_NONAME;
   *res = nullptr;
   const int family = hints != nullptr ? hints->ai_family : AF_UNSPEC;
@@ -82,10 +84,12 @@ int numeric_getaddrinfo(const char* node, const char* service, const addrinfo* h
       return EAI_MEMORY;
     }
     if (v6 != nullptr) {
-      reinterpret_cast<sockaddr_in6*>(&v6->addr)->sin6_addr = passive ? in6addr_any : in6addr_loopback;
+      reinterpret_cast<sockaddr_in6*>(&v6->addr)->sin6_addr =
+          passive ? in6addr_any : in6addr_loopback;
     }
     if (v4 != nullptr) {
-      reinterpret_cast<sockaddr_in*>(&v4->addr)->sin_addr.s_addr = htonl(passive ? INADDR_ANY : INADDR_LOOPBACK);
+      reinterpret_cast<sockaddr_in*>(&v4->addr)->sin_addr.s_addr =
+          htonl(passive ? INADDR_ANY : INADDR_LOOPBACK);
     }
   } else {
     in_addr a4;
@@ -111,8 +115,10 @@ int numeric_getaddrinfo(const char* node, const char* service, const addrinfo* h
       return EAI_NONAME;  // a host name: this build has no resolver
     }
   }
-  if (v6 != nullptr) reinterpret_cast<sockaddr_in6*>(&v6->addr)->sin6_port = htons(static_cast<uint16_t>(port));
-  if (v4 != nullptr) reinterpret_cast<sockaddr_in*>(&v4->addr)->sin_port = htons(static_cast<uint16_t>(port));
+  if (v6 != nullptr)
+    reinterpret_cast<sockaddr_in6*>(&v6->addr)->sin6_port = htons(static_cast<uint16_t>(port));
+  if (v4 != nullptr)
+    reinterpret_cast<sockaddr_in*>(&v4->addr)->sin_port = htons(static_cast<uint16_t>(port));
   if (v6 != nullptr) {
     v6->ai.ai_next = v4 != nullptr ? &v4->ai : nullptr;
     *res = &v6->ai;
@@ -130,8 +136,8 @@ void numeric_freeaddrinfo(addrinfo* res) {
   }
 }
 
-int numeric_getnameinfo(const sockaddr* sa, socklen_t salen, char* host, socklen_t hostlen, char* serv,
-                        socklen_t servlen, int flags) {
+int numeric_getnameinfo(const sockaddr* sa, socklen_t salen, char* host, socklen_t hostlen,
+                        char* serv, socklen_t servlen, int flags) {
   if (sa == nullptr) return EAI_FAMILY;
   unsigned port = 0;
   char text[INET6_ADDRSTRLEN + IF_NAMESIZE + 1];
@@ -145,8 +151,9 @@ int numeric_getnameinfo(const sockaddr* sa, socklen_t salen, char* host, socklen
     if (s6->sin6_scope_id != 0) {
       const std::size_t n = std::strlen(text);
       char ifname[IF_NAMESIZE];
-      const bool named = (IN6_IS_ADDR_LINKLOCAL(&s6->sin6_addr) || IN6_IS_ADDR_MC_LINKLOCAL(&s6->sin6_addr)) &&
-                         if_indextoname(s6->sin6_scope_id, ifname) != nullptr;
+      const bool named =
+          (IN6_IS_ADDR_LINKLOCAL(&s6->sin6_addr) || IN6_IS_ADDR_MC_LINKLOCAL(&s6->sin6_addr)) &&
+          if_indextoname(s6->sin6_scope_id, ifname) != nullptr;
       if (named) {
         std::snprintf(text + n, sizeof text - n, "%%%s", ifname);
       } else {

@@ -190,8 +190,8 @@ bool ensure_self_signed(const std::string& state_dir, const std::string& hostnam
   gmtime_r(&now, &tm);
   // YYYYMMDDhhmmss by hand: strftime brings 8 KB of locale-aware code into the firmware.
   const auto stamp = [&tm](char* buf, std::size_t size, int years_later) {
-    std::snprintf(buf, size, "%04d%02d%02d%02d%02d%02d", tm.tm_year + 1900 + years_later, tm.tm_mon + 1,
-                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    std::snprintf(buf, size, "%04d%02d%02d%02d%02d%02d", tm.tm_year + 1900 + years_later,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
   };
   stamp(not_before, sizeof not_before, 0);
   stamp(not_after, sizeof not_after, 10);

@@ -1,8 +1,8 @@
 // The static firmware's name lookups (net/numeric_resolve.h): numeric addresses and
 // ports work as with glibc, a host or service name is refused with glibc's error code
 // instead of being looked up, and getnameinfo answers numerically.
-#include <gtest/gtest.h>
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <net/if.h>
 #include <netinet/in.h>
 
@@ -20,7 +20,9 @@ using sbcmon::net::numeric_getnameinfo;
 std::string host_of(const addrinfo* ai) {
   char host[NI_MAXHOST];
   char serv[NI_MAXSERV];
-  if (numeric_getnameinfo(ai->ai_addr, ai->ai_addrlen, host, sizeof host, serv, sizeof serv, 0) != 0) return "?";
+  if (numeric_getnameinfo(ai->ai_addr, ai->ai_addrlen, host, sizeof host, serv, sizeof serv, 0) !=
+      0)
+    return "?";
   return std::string(host) + " " + serv;
 }
 
@@ -119,7 +121,8 @@ TEST(NumericResolve, NameInfoIsNumericOnly) {
   ASSERT_EQ(numeric_getnameinfo(sa, sizeof s4, host, sizeof host, serv, sizeof serv, 0), 0);
   EXPECT_STREQ(host, "127.0.0.1");  // not "localhost": no reverse lookup
   EXPECT_STREQ(serv, "443");
-  EXPECT_EQ(numeric_getnameinfo(sa, sizeof s4, host, sizeof host, nullptr, 0, NI_NAMEREQD), EAI_NONAME);
+  EXPECT_EQ(numeric_getnameinfo(sa, sizeof s4, host, sizeof host, nullptr, 0, NI_NAMEREQD),
+            EAI_NONAME);
   char tiny[4];
   EXPECT_EQ(numeric_getnameinfo(sa, sizeof s4, tiny, sizeof tiny, nullptr, 0, 0), EAI_OVERFLOW);
   EXPECT_EQ(numeric_getnameinfo(sa, sizeof s4 - 1, host, sizeof host, nullptr, 0, 0), EAI_FAMILY);
