@@ -9,6 +9,7 @@ own row whatever library they come from, since they are what -fno-unwind-tables 
 """
 import os
 import re
+import struct
 import sys
 
 PARTS = [  # (row, pattern on the input file)
@@ -31,6 +32,36 @@ def part_of(path):
         if pat.search(path):
             return name
     return "sbcmon (+ page under LTO)"
+
+
+def segment_slack(path):
+    """(slack, align): the file padding between the code segment and the data segment.
+
+    The data segment starts on a fresh page and its read-only-after-start part (RELRO)
+    must end on a page boundary, so the file grows a whole page at a time: code and
+    RELRO can grow by `slack` bytes before the file jumps by `align`."""
+    with open(path, "rb") as f:
+        ident = f.read(16)
+        if ident[:4] != b"\x7fELF":
+            return None
+        wide, end = ident[4] == 2, "<" if ident[5] == 1 else ">"
+        f.seek(0x20 if wide else 0x1C)
+        phoff = struct.unpack(end + ("Q" if wide else "I"), f.read(8 if wide else 4))[0]
+        f.seek(0x36 if wide else 0x2A)
+        phentsize, phnum = struct.unpack(end + "HH", f.read(4))
+        loads = []
+        for i in range(phnum):
+            f.seek(phoff + i * phentsize)
+            if wide:
+                ptype, _, off, _, _, filesz, _, align = struct.unpack(end + "IIQQQQQQ", f.read(56))
+            else:
+                ptype, off, _, _, filesz, _, _, align = struct.unpack(end + "IIIIIIII", f.read(32))
+            if ptype == 1:  # PT_LOAD
+                loads.append((off, filesz, align))
+    if len(loads) < 2:
+        return None
+    (off0, size0, _), (off1, _, align1) = sorted(loads)[:2]
+    return off1 - (off0 + size0), align1
 
 
 def main():
@@ -69,6 +100,9 @@ def main():
     print(f"{'sum of loaded sections':<28}{total:>10}")
     if len(sys.argv) == 3:
         print(f"{'stripped file':<28}{os.path.getsize(sys.argv[2]):>10}  ({1048576 - os.path.getsize(sys.argv[2]):+d} to 1 MiB)")
+        slack = segment_slack(sys.argv[2])
+        if slack:
+            print(f"{'page padding':<28}{slack[0]:>10}  (code can grow this much before the file grows {slack[1] // 1024} KiB)")
 
 
 if __name__ == "__main__":
