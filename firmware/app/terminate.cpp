@@ -26,3 +26,38 @@ extern "C" {
   std::terminate();
 }
 }
+
+// Nothing in the firmware unwinds: no tables, throws end in terminate above, no thread is
+// cancelled, no backtrace taken. libgcc's DWARF unwinder (~20 KB) is linked only because
+// glibc's stdio and libstdc++ name it from cleanup code that runs during an unwind, so
+// these take the place of every function of its unwind-dw2.o and abort if ever reached.
+// Should new code need one not listed here, the link fails with duplicate definitions
+// rather than quietly taking half of libgcc's. ARM's EHABI unwinder is a different one
+// (and the armhf firmware is far below its budget): it keeps libgcc's.
+#if defined(__aarch64__) || defined(__x86_64__)
+#define SBCMON_NO_UNWIND(name) \
+  [[noreturn]] void name() { std::abort(); }
+extern "C" {
+// NOLINTBEGIN(readability-identifier-naming): libgcc's names, replaced on purpose.
+SBCMON_NO_UNWIND(_Unwind_Backtrace)
+SBCMON_NO_UNWIND(_Unwind_DeleteException)
+SBCMON_NO_UNWIND(_Unwind_FindEnclosingFunction)
+SBCMON_NO_UNWIND(_Unwind_ForcedUnwind)
+SBCMON_NO_UNWIND(_Unwind_GetCFA)
+SBCMON_NO_UNWIND(_Unwind_GetDataRelBase)
+SBCMON_NO_UNWIND(_Unwind_GetGR)
+SBCMON_NO_UNWIND(_Unwind_GetIP)
+SBCMON_NO_UNWIND(_Unwind_GetIPInfo)
+SBCMON_NO_UNWIND(_Unwind_GetLanguageSpecificData)
+SBCMON_NO_UNWIND(_Unwind_GetRegionStart)
+SBCMON_NO_UNWIND(_Unwind_GetTextRelBase)
+SBCMON_NO_UNWIND(_Unwind_RaiseException)
+SBCMON_NO_UNWIND(_Unwind_Resume)
+SBCMON_NO_UNWIND(_Unwind_Resume_or_Rethrow)
+SBCMON_NO_UNWIND(_Unwind_SetGR)
+SBCMON_NO_UNWIND(_Unwind_SetIP)
+SBCMON_NO_UNWIND(__frame_state_for)
+// NOLINTEND(readability-identifier-naming)
+}
+#undef SBCMON_NO_UNWIND
+#endif
