@@ -6,7 +6,8 @@
 #   - under qemu-user (static: no -L) against the board's fixture /proc and /sys, with
 #     --tls and a self-signed certificate made in --state-dir: curl -k --compressed gets
 #     the page over HTTPS, and socket.io-client 4 receives samples over WSS;
-#   - SIGTERM ends it with exit 0.
+#   - SIGTERM ends it with exit 0;
+#   - with --bind ::1 it serves the page on the IPv6 loopback.
 #   tests/firmware/run.sh [board...]        (default: rpi4 beaglebone-black)
 # SBCMON_FIRMWARE_NO_BUILD=1 tests the binaries already in build/firmware/.
 # Ends with a line "N passed, M failed"; exits non-zero if anything failed.
@@ -160,6 +161,24 @@ PYEOF
   fi
 
   stop_server "$board" "$log"
+
+  # 5. --bind an IPv6 address: libwebsockets looks the address's interface up through
+  #    getifaddrs and getnameinfo, which the firmware replaces with numeric-only ones.
+  if ! "$PY" -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null; then
+    ok "$board: --bind ::1 not tried: this machine has no IPv6 loopback"
+    return
+  fi
+  port="$(free_port)"
+  log="$work/$board.v6.log"
+  "$qemu" "$bin" --tls --state-dir "$state" --port "$port" --bind ::1 \
+      --proc-root "$fixdir" --sys-root "$fixdir/sys" >"$log" 2>&1 &
+  server_pid=$!
+  if wait_serving "https://[::1]:$port/" "$START_TIMEOUT" "$log" -g -k; then
+    check_page "$board (--bind ::1)" "https://[::1]:$port/" -g -k
+    stop_server "$board" "$log"
+  else
+    bad "$board: no HTTPS answer on [::1] with --bind ::1"
+  fi
 }
 
 command -v readelf >/dev/null || { echo "run.sh: readelf not found (binutils)" >&2; exit 1; }
