@@ -9,6 +9,8 @@
 #   - SIGTERM ends it with exit 0.
 #   tests/firmware/run.sh [board...]        (default: rpi4 beaglebone-black)
 # SBCMON_FIRMWARE_NO_BUILD=1 tests the binaries already in build/firmware/.
+# SBCMON_DEPS=trixie builds and tests the trixie library set's binaries
+# (build/firmware/sbcmon-<board>-trixie) instead of the default bookworm ones.
 # Ends with a line "N passed, M failed"; exits non-zero if anything failed.
 set -euo pipefail
 
@@ -22,7 +24,12 @@ STOP_TIMEOUT=15
 # The goal is 1 MiB with TLS and the page. Until it is met the test holds each arch to a
 # ceiling a little above today's size, so growth is caught; the goal line is printed too.
 SIZE_GOAL=$((1024 * 1024))
-declare -A SIZE_CEILING=([AArch64]=$((1280 * 1024)) [ARM]=$((1024 * 1024)))
+DEPS_SET="${SBCMON_DEPS:-bookworm}"
+suffix=""
+[[ "$DEPS_SET" == bookworm ]] || suffix="-$DEPS_SET"
+# Per library set: the trixie set's libwebsockets 4.3 and mbedTLS 3.6 add ~28 KB on aarch64.
+declare -A SIZE_CEILING=([bookworm/AArch64]=$((1280 * 1024)) [bookworm/ARM]=$((1024 * 1024))
+                         [trixie/AArch64]=$((1344 * 1024)) [trixie/ARM]=$((1024 * 1024)))
 
 # shellcheck source=../lib/harness.sh
 source "$ROOT/tests/lib/harness.sh"   # ok/bad, passed/failed, work, server_pid, free_port
@@ -55,8 +62,8 @@ stop_server() {  # <board> <log>: SIGTERM must end it with exit 0, promptly
 # run_board <board> <qemu> <fixture> <readelf machine> <extra readelf flag or "">
 run_board() {
   local board="$1" qemu="$2" fixture="$3" machine="$4" flag="$5"
-  local bin="$ROOT/build/firmware/sbcmon-$board" fixdir="$FIXTURES/$fixture"
-  echo "== $board ($machine, $qemu, fixture $fixture)"
+  local bin="$ROOT/build/firmware/sbcmon-$board$suffix" fixdir="$FIXTURES/$fixture"
+  echo "== $board ($machine, $qemu, fixture $fixture, $DEPS_SET libraries)"
 
   if [[ "${SBCMON_FIRMWARE_NO_BUILD:-}" != 1 ]]; then
     local t=$SECONDS
@@ -69,7 +76,7 @@ run_board() {
     fi
   fi
   if [[ ! -x "$bin" ]]; then
-    bad "$board: no binary at ${bin#"$ROOT"/} (make firmware BOARD=$board)"
+    bad "$board: no binary at ${bin#"$ROOT"/} (make firmware BOARD=$board DEPS=$DEPS_SET)"
     return
   fi
 
@@ -101,7 +108,7 @@ run_board() {
       bad "$board: file says: $desc"
     fi
   fi
-  local size ceiling="${SIZE_CEILING[$machine]}"
+  local size ceiling="${SIZE_CEILING[$DEPS_SET/$machine]:-0}"
   size="$(stat -c %s "$bin")"
   if [[ $size -le $SIZE_GOAL ]]; then
     ok "$board: stripped size $size bytes ($((size / 1024)) KiB), within the 1 MiB goal"
@@ -161,6 +168,17 @@ PYEOF
   fi
 
   stop_server "$board" "$log"
+
+  # 5. Only sbcmon spoke: a library writing to stderr on its own (libwebsockets 4.3
+  #    built without its mbedTLS probes says "mbedtls_ssl_conf_alpn_protocols absent"
+  #    on every connection) would fill the board's journal.
+  local foreign
+  foreign="$(grep -v '^sbcmon' "$log" | head -n 3 || true)"
+  if [[ -z "$foreign" ]]; then
+    ok "$board: every line it printed is sbcmon's own ($(wc -l <"$log") lines)"
+  else
+    bad "$board: lines from something other than sbcmon: $(tr '\n' '|' <<<"$foreign")"
+  fi
 }
 
 command -v readelf >/dev/null || { echo "run.sh: readelf not found (binutils)" >&2; exit 1; }
