@@ -106,8 +106,8 @@ debian_mirror() {
 }
 
 # fetch_trixie <dir>: trixie's source packages into <dir> through an apt of our own
-# (its own deb-src lists and cache under build/firmware/apt-trixie; the machine's apt
-# is neither read nor changed). A mirror can hold a security update's files in either
+# (its own deb-src entries, lists and cache under build/firmware/apt-trixie; the machine's apt
+# sources are neither read nor changed). A mirror can hold a security update's files in either
 # pocket, so each pocket is asked in turn until every pinned file is there; the
 # SHA-256 check after this is what decides.
 fetch_trixie() {
