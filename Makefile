@@ -8,6 +8,7 @@
 #   make                     build what .config says (cross when it names an ARM arch)
 #   make BOARD=rpi4          build board/rpi4/defconfig into build/rpi4, leaving .config alone
 #   make bench               benchmarks (prints figures)
+#   make firmware BOARD=rpi4 static firmware binary (DEPS=trixie: libwebsockets 4.3 + mbedTLS 3.6)
 
 KCONFIG := /usr/bin/python3 $(CURDIR)/scripts/kconfig.py
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
@@ -113,14 +114,16 @@ deb:
 	scripts/deps.sh deb
 	packaging/deb/make-debs.sh $(DEB_BOARDS)
 
-# One static, stripped sbcmon (libwebsockets + mbedTLS, pinned sources): build/firmware/sbcmon-$(BOARD)
+# One static, stripped sbcmon (libwebsockets + mbedTLS, pinned sources): build/firmware/sbcmon-$(BOARD);
+# DEPS=trixie (or the board's CONFIG_SBCMON_DEPS_TRIXIE) links the trixie set: sbcmon-$(BOARD)-trixie
+DEPS_ENV = $(if $(DEPS),SBCMON_DEPS=$(DEPS) )
 firmware:
-	@test -n "$(BOARD)" || { echo "usage: make firmware BOARD=<board> (see board/)"; exit 2; }
-	scripts/firmware.sh $(BOARD)
+	@test -n "$(BOARD)" || { echo "usage: make firmware BOARD=<board> [DEPS=bookworm|trixie] (see board/)"; exit 2; }
+	$(DEPS_ENV)scripts/firmware.sh $(BOARD)
 
-# Both firmware binaries under qemu-user over HTTPS/WSS (run by make test)
+# Both firmware binaries under qemu-user over HTTPS/WSS (run by make test, for both sets)
 test-firmware:
-	bash tests/firmware/run.sh
+	$(DEPS_ENV)bash tests/firmware/run.sh
 
 clean:
 	rm -rf build

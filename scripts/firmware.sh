@@ -6,13 +6,22 @@
 # Result: build/firmware/sbcmon-<board> (stripped); the unstripped one stays in
 # build/firmware/<board>/sbcmon.
 #
-# Sources: cmake/firmware/sources.sha256 pins every tarball; each is checked before use.
-# With SBCMON_FIRMWARE_SOURCES=<dir> (holding those tarballs) the build is offline and
-# never downloads, which is how Buildroot and Yocto build it; otherwise the tarballs are
-# fetched once into build/firmware/sources with `apt-get source --download-only`.
-# Dependencies are built once per architecture into build/firmware/deps-<arch>-<key>,
-# where <key> hashes the pins, this recipe and the compiler: a second run only rebuilds
-# sbcmon. SBCMON_FIRMWARE_JOBS (default 2, the shared CI machine's cores) sets make -j.
+# Library sets: bookworm (libwebsockets 4.1.6, mbedTLS 2.28.3; the default) or trixie
+# (libwebsockets 4.3.5, mbedTLS 3.6.6; cJSON and zlib stay bookworm's). The board's
+# Kconfig choice CONFIG_SBCMON_DEPS_* picks it; SBCMON_DEPS=bookworm|trixie (make
+# firmware DEPS=...) overrides it. A non-default set's results carry its name:
+# build/firmware/sbcmon-<board>-trixie and build/firmware/<board>-trixie/.
+#
+# Sources: cmake/firmware/sources.sha256 (bookworm) or sources-trixie.sha256 pins every
+# tarball; each is checked before use. With SBCMON_FIRMWARE_SOURCES=<dir> (holding those
+# tarballs) the build is offline and never downloads, which is how Buildroot and Yocto
+# build it; otherwise the tarballs are fetched once into build/firmware/sources with
+# `apt-get source --download-only` (trixie's through an apt of its own under
+# build/firmware/apt-trixie, so the machine's apt stays as it is).
+# Dependencies are built once per architecture and set into
+# build/firmware/deps-<arch>-<set>-<key>, where <key> hashes the pins, this recipe and
+# the compiler: a second run only rebuilds sbcmon. SBCMON_FIRMWARE_JOBS (default 2, the
+# shared CI machine's cores) sets make -j.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,16 +29,8 @@ cd "$ROOT"
 PY=/usr/bin/python3
 JOBS="${SBCMON_FIRMWARE_JOBS:-2}"
 FW="$ROOT/build/firmware"
-PINS="$ROOT/cmake/firmware/sources.sha256"
 TOOLCHAIN="$ROOT/cmake/firmware/toolchain.cmake"
-MBEDTLS_UNSET="$ROOT/cmake/firmware/mbedtls-2.28.unset"
 
-# The Debian source packages the pins come from (bookworm).
-DEBIAN_SOURCES=(mbedtls=2.28.3-1 libwebsockets=4.1.6-3 cjson=1.7.15-1+deb12u4 zlib=1:1.2.13.dfsg-1)
-MBEDTLS_ORIG=mbedtls_2.28.3.orig.tar.gz
-MBEDTLS_DEB=mbedtls_2.28.3-1.debian.tar.xz
-LWS_ORIG=libwebsockets_4.1.6.orig.tar.gz
-LWS_DEB=libwebsockets_4.1.6-3.debian.tar.xz
 CJSON_ORIG=cjson_1.7.15.orig.tar.gz
 CJSON_DEB=cjson_1.7.15-1+deb12u4.debian.tar.xz
 ZLIB_ORIG=zlib_1.2.13.dfsg.orig.tar.bz2
@@ -40,6 +41,40 @@ note() { echo "firmware.sh: $*"; }
 usage() { echo "usage: $0 <board> | --fetch-only" >&2; exit 2; }
 
 [[ $# -eq 1 ]] || usage
+
+# select_set <bookworm|trixie>: the pins, the mbedTLS options and the Debian source
+# packages of one library set. BOOKWORM_SOURCES come through the machine's own apt,
+# TRIXIE_SOURCES through build/firmware/apt-trixie.
+select_set() {
+  DEPS_SET="$1"
+  case "$DEPS_SET" in
+    bookworm)
+      PINS="$ROOT/cmake/firmware/sources.sha256"
+      MBEDTLS_UNSET="$ROOT/cmake/firmware/mbedtls-2.28.unset"
+      MBEDTLS_CONFIG_H=include/mbedtls/config.h
+      BOOKWORM_SOURCES=(mbedtls=2.28.3-1 libwebsockets=4.1.6-3 cjson=1.7.15-1+deb12u4 zlib=1:1.2.13.dfsg-1)
+      TRIXIE_SOURCES=()
+      MBEDTLS_ORIG=mbedtls_2.28.3.orig.tar.gz
+      MBEDTLS_DEB=mbedtls_2.28.3-1.debian.tar.xz
+      LWS_ORIG=libwebsockets_4.1.6.orig.tar.gz
+      LWS_DEB=libwebsockets_4.1.6-3.debian.tar.xz
+      LWS_PROBE_MBEDTLS=0
+      ;;
+    trixie)
+      PINS="$ROOT/cmake/firmware/sources-trixie.sha256"
+      MBEDTLS_UNSET="$ROOT/cmake/firmware/mbedtls-3.6.unset"
+      MBEDTLS_CONFIG_H=include/mbedtls/mbedtls_config.h
+      BOOKWORM_SOURCES=(cjson=1.7.15-1+deb12u4 zlib=1:1.2.13.dfsg-1)
+      TRIXIE_SOURCES=(mbedtls=3.6.6-0.1~deb13u1 libwebsockets=4.3.5-1+deb13u3)
+      MBEDTLS_ORIG=mbedtls_3.6.6.orig.tar.bz2
+      MBEDTLS_DEB=mbedtls_3.6.6-0.1~deb13u1.debian.tar.xz
+      LWS_ORIG=libwebsockets_4.3.5.orig.tar.gz
+      LWS_DEB=libwebsockets_4.3.5-1+deb13u3.debian.tar.xz
+      LWS_PROBE_MBEDTLS=1
+      ;;
+    *) die "unknown library set '$DEPS_SET' (SBCMON_DEPS or DEPS=: bookworm or trixie)" ;;
+  esac
+}
 
 # --- sources -------------------------------------------------------------------
 pinned_files() { grep -v '^#' "$PINS" | awk 'NF == 2 { print $2 }'; }
@@ -61,6 +96,50 @@ ensure_deb_src() {
     || note "warning: apt-get update reported errors; trying apt-get source anyway"
 }
 
+# The machine's Debian mirror (the URI of its deb entry for bookworm).
+debian_mirror() {
+  local uri
+  uri="$(awk 'tolower($1) == "uris:" && $2 !~ /security/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)"
+  [[ -n "$uri" ]] || uri="$(sed -n -E 's/^deb[[:space:]]+(\[[^]]*\][[:space:]]+)?([^[:space:]]+)[[:space:]]+bookworm[[:space:]].*/\2/p' /etc/apt/sources.list 2>/dev/null | head -n 1)"
+  [[ -n "$uri" ]] || uri=http://deb.debian.org/debian
+  echo "$uri"
+}
+
+# fetch_trixie <dir>: trixie's source packages into <dir> through an apt of our own
+# (its own deb-src entries, lists and cache under build/firmware/apt-trixie; the machine's apt
+# sources are neither read nor changed). A mirror can hold a security update's files in either
+# pocket, so each pocket is asked in turn until every pinned file is there; the
+# SHA-256 check after this is what decides.
+fetch_trixie() {
+  local dir="$1" mirror pocket uri suite apt base="$FW/apt-trixie" f missing
+  mirror="$(debian_mirror)"
+  for pocket in security main updates; do
+    case "$pocket" in
+      security) uri="${mirror%/debian}/debian-security" suite=trixie-security ;;
+      main) uri="$mirror" suite=trixie ;;
+      updates) uri="$mirror" suite=trixie-updates ;;
+    esac
+    apt="$base/$pocket"
+    mkdir -p "$apt/sources.list.d" "$apt/lists/partial" "$apt/cache/archives/partial"
+    printf 'Types: deb-src\nURIs: %s\nSuites: %s\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+      "$uri" "$suite" >"$apt/sources.list.d/trixie.sources"
+    local opts=(-o Dir::Etc::sourcelist=/dev/null -o Dir::Etc::sourceparts="$apt/sources.list.d"
+                -o Dir::State::Lists="$apt/lists" -o Dir::Cache="$apt/cache"
+                -o APT::Sandbox::User=root)
+    note "fetching ${TRIXIE_SOURCES[*]} from $uri $suite into ${dir#"$ROOT"/}"
+    apt-get -q "${opts[@]}" update >"$apt/update.log" 2>&1 || { tail -n 5 "$apt/update.log"; continue; }
+    : >"$apt/source.log"
+    for f in "${TRIXIE_SOURCES[@]}"; do  # one at a time: a pocket may lack one of them
+      (cd "$dir" && apt-get -q "${opts[@]}" source --download-only "$f" >>"$apt/source.log" 2>&1) || true
+    done
+    missing=0
+    for f in $(pinned_files); do [[ -f "$dir/$f" ]] || missing=1; done
+    [[ $missing -eq 0 ]] && return 0
+  done
+  grep -h '^E:' "$base"/*/source.log | sort -u | head -n 10
+  return 1
+}
+
 # Prints the directory holding every pinned tarball, checked against the pins.
 sources_dir() {
   local dir missing=() f
@@ -75,13 +154,16 @@ sources_dir() {
       || die "offline build: $dir lacks ${missing[*]} (SBCMON_FIRMWARE_SOURCES)"
     ensure_deb_src >&2
     mkdir -p "$dir"
-    note "fetching ${DEBIAN_SOURCES[*]} into ${dir#"$ROOT"/}" >&2
-    (cd "$dir" && apt-get source -q --download-only "${DEBIAN_SOURCES[@]}" >/dev/null 2>&1) \
-      || (cd "$dir" && apt-get source -q --download-only "${DEBIAN_SOURCES[@]}" >&2) \
+    note "fetching ${BOOKWORM_SOURCES[*]} into ${dir#"$ROOT"/}" >&2
+    (cd "$dir" && apt-get source -q --download-only "${BOOKWORM_SOURCES[@]}" >/dev/null 2>&1) \
+      || (cd "$dir" && apt-get source -q --download-only "${BOOKWORM_SOURCES[@]}" >&2) \
       || die "apt-get source failed"
+    if [[ ${#TRIXIE_SOURCES[@]} -gt 0 ]]; then
+      fetch_trixie "$dir" >&2 || die "apt-get source of ${TRIXIE_SOURCES[*]} from trixie failed"
+    fi
   fi
   (cd "$dir" && grep -v '^#' "$PINS" | sha256sum --quiet --strict -c - >&2) \
-    || die "a source in $dir does not match cmake/firmware/sources.sha256"
+    || die "a source in $dir does not match ${PINS#"$ROOT"/}"
   echo "$dir"
 }
 
@@ -101,13 +183,13 @@ unpack() {
 
 # --- dependency recipes (their text is part of the cache key) -------------------
 # mbedTLS: only what an HTTPS/WSS server with one ECDSA P-256 (or user-given RSA)
-# certificate and the self-signed certificate writer need (cmake/firmware/mbedtls-2.28.unset).
+# certificate and the self-signed certificate writer need (cmake/firmware/mbedtls-*.unset).
 build_mbedtls() {
   local src="$WORK/mbedtls"
   unpack "$SRC/$MBEDTLS_ORIG" "$SRC/$MBEDTLS_DEB" "$src"
   local s
   for s in $(sed 's/#.*//' "$MBEDTLS_UNSET"); do
-    grep -q "define $s\b" "$src/include/mbedtls/config.h" && "$PY" "$src/scripts/config.py" -f "$src/include/mbedtls/config.h" unset "$s"
+    grep -q "define $s\b" "$src/$MBEDTLS_CONFIG_H" && "$PY" "$src/scripts/config.py" -f "$src/$MBEDTLS_CONFIG_H" unset "$s"
   done
   cmake -S "$src" -B "$src/_build" "${CMAKE_COMMON[@]}" \
     -DENABLE_TESTING=OFF -DENABLE_PROGRAMS=OFF -DMBEDTLS_FATAL_WARNINGS=OFF \
@@ -141,9 +223,14 @@ build_cjson() {
 # event-library backends, no plugins or extensions, no bundled zlib; no Basic auth or
 # raw-file role (sbcmon uses neither) and no log timestamps (sbcmon emits lws's lines).
 build_lws() {
-  local src="$WORK/libwebsockets"
+  local src="$WORK/libwebsockets" probe=()
   unpack "$SRC/$LWS_ORIG" "$SRC/$LWS_DEB" "$src"
-  cmake -S "$src" -B "$src/_build" "${CMAKE_COMMON[@]}" \
+  # 4.3 probes mbedTLS's functions (ALPN, SNI, own-cert and file loading) by linking
+  # MBEDTLS_LIBRARY & co, not LWS_MBEDTLS_LIBRARIES: unset, every probe fails and lws
+  # falls back (no ALPN, a warning on stderr per connection).
+  [[ "$LWS_PROBE_MBEDTLS" == 1 ]] && probe=(-DMBEDTLS_LIBRARY="$PREFIX/lib/libmbedtls.a"
+    -DMBEDX509_LIBRARY="$PREFIX/lib/libmbedx509.a" -DMBEDCRYPTO_LIBRARY="$PREFIX/lib/libmbedcrypto.a")
+  cmake -S "$src" -B "$src/_build" "${CMAKE_COMMON[@]}" "${probe[@]}" \
     -DLWS_WITH_MBEDTLS=ON -DLWS_WITH_SSL=ON \
     -DLWS_MBEDTLS_INCLUDE_DIRS="$PREFIX/include" \
     -DLWS_MBEDTLS_LIBRARIES="$PREFIX/lib/libmbedtls.a;$PREFIX/lib/libmbedx509.a;$PREFIX/lib/libmbedcrypto.a" \
@@ -187,6 +274,7 @@ build_deps() {
 
 # --- main ----------------------------------------------------------------------
 if [[ "$1" == --fetch-only ]]; then
+  select_set "${SBCMON_DEPS:-bookworm}"
   d="$(sources_dir)"
   note "sources verified in $d"
   exit 0
@@ -207,12 +295,19 @@ else
 fi
 command -v "$TRIPLET-gcc" >/dev/null || die "$TRIPLET-gcc not found (apt-get install crossbuild-essential-*)"
 
+# The library set: SBCMON_DEPS, else the board's Kconfig choice (default bookworm).
+board_set=bookworm
+grep -q '^CONFIG_SBCMON_DEPS_TRIXIE=y' "$defconfig" && board_set=trixie
+select_set "${SBCMON_DEPS:-$board_set}"
+suffix=""
+[[ "$DEPS_SET" == bookworm ]] || suffix="-$DEPS_SET"
+
 start=$SECONDS
 SRC="$(sources_dir)"
-key="$( { cat "$PINS" "$TOOLCHAIN" "$MBEDTLS_UNSET"; declare -f unpack build_mbedtls build_zlib build_cjson build_lws;
+key="$( { cat "$PINS" "$TOOLCHAIN" "$MBEDTLS_UNSET"; declare -f select_set unpack build_mbedtls build_zlib build_cjson build_lws;
           "$TRIPLET-gcc" --version | head -n 1; } | sha256sum | cut -c1-12)"
-PREFIX="$FW/deps-$ARCH-$key"
-WORK="$FW/work-$ARCH"
+PREFIX="$FW/deps-$ARCH-$DEPS_SET-$key"
+WORK="$FW/work-$ARCH-$DEPS_SET"
 CMAKE_COMMON=(-DCMAKE_TOOLCHAIN_FILE="$TOOLCHAIN" -DSBCMON_CROSS_TRIPLET="$TRIPLET"
               -DSBCMON_FIRMWARE_PREFIX="$PREFIX" -DCMAKE_INSTALL_PREFIX="$PREFIX"
               -DCMAKE_INSTALL_LIBDIR=lib -DCMAKE_BUILD_TYPE=MinSizeRel
@@ -230,26 +325,31 @@ else
   build_deps
   touch "$PREFIX/.done"
   rm -rf "$WORK"
-  # Older keys of this arch are stale caches.
-  for old in "$FW"/deps-"$ARCH"-*; do [[ "$old" == "$PREFIX" ]] || rm -rf "$old"; done
+  # Older keys of this arch and set are stale caches (deps-<arch>-<key>: before sets).
+  for old in "$FW"/deps-"$ARCH"-"$DEPS_SET"-* "$FW"/deps-"$ARCH"-????????????; do
+    [[ -e "$old" && "$old" != "$PREFIX" ]] && rm -rf "$old"
+  done
 fi
 
 # sbcmon itself, linked statically against the prefix.
-out="$FW/$BOARD"
+out="$FW/$BOARD$suffix"
 mkdir -p "$out"
 # pkg-config and find_library results are cached: a new dependency prefix needs a new cache.
 if [[ "$(cat "$out/.deps-prefix" 2>/dev/null)" != "$PREFIX" ]]; then
   rm -rf "$out/CMakeCache.txt" "$out/CMakeFiles"
   echo "$PREFIX" >"$out/.deps-prefix"
 fi
-"$PY" scripts/kconfig.py defconfig "$defconfig" "$out/.config" >/dev/null
+# The .config says which set it was built with, also when SBCMON_DEPS chose it.
+{ cat "$defconfig"; echo "CONFIG_SBCMON_DEPS_${DEPS_SET^^}=y"; } >"$out/defconfig"
+"$PY" scripts/kconfig.py defconfig "$out/defconfig" "$out/.config" >/dev/null
 www=()
 [[ -n "${SBCMON_WWW_DIR:-}" ]] && www=(-DSBCMON_WWW_DIR="$SBCMON_WWW_DIR")
 cmake -S "$ROOT" -B "$out" -DCMAKE_TOOLCHAIN_FILE="$TOOLCHAIN" -DSBCMON_CROSS_TRIPLET="$TRIPLET" \
   -DSBCMON_FIRMWARE_PREFIX="$PREFIX" -DSBCMON_CONFIG="$out/.config" -DSBCMON_STATIC=ON \
   -DBUILD_TESTING=OFF -DCMAKE_BUILD_TYPE=MinSizeRel -DCMAKE_INTERPROCEDURAL_OPTIMIZATION=ON "${www[@]}" ${SBCMON_FIRMWARE_CMAKE_FLAGS:-} >/dev/null
 cmake --build "$out" -j "$JOBS" --target sbcmon
-"$TRIPLET-strip" -o "$FW/sbcmon-$BOARD" "$out/sbcmon"
-size="$(stat -c %s "$FW/sbcmon-$BOARD")"
-"$PY" bench/linkmap.py "$out/sbcmon.map" "$FW/sbcmon-$BOARD"
-note "$BOARD ($ARCH): build/firmware/sbcmon-$BOARD, $size bytes stripped ($((size / 1024)) KiB), $((SECONDS - start))s"
+bin="$FW/sbcmon-$BOARD$suffix"
+"$TRIPLET-strip" -o "$bin" "$out/sbcmon"
+size="$(stat -c %s "$bin")"
+"$PY" bench/linkmap.py "$out/sbcmon.map" "$bin"
+note "$BOARD ($ARCH, $DEPS_SET libraries): ${bin#"$ROOT"/}, $size bytes stripped ($((size / 1024)) KiB), $((SECONDS - start))s"

@@ -4,6 +4,8 @@
 #   2. cross builds for an aarch64 and an armhf board (make BOARD=...), run under qemu-user
 #      by tests/cross/qemu_test.sh;
 #   3. stripped sizes of the three binaries.
+# The counted runners of part 2 include the firmware checks and the integration and
+# browser suites against the second library set (trixie: libwebsockets 4.3, mbedTLS 3.6).
 # Ends with the cross part's line "N passed, M failed"; exits non-zero if anything failed.
 set -euo pipefail
 
@@ -107,6 +109,9 @@ counted bash scripts/sanitize.sh             # ASan+UBSan unit+integration, valg
 counted bash tests/soak/run.sh               # 10k-session soak with 20 watchers
 counted bash tests/faults/run.sh             # hostile clients, budgets, operator and /proc,/sys faults
 counted make --no-print-directory test-firmware  # static lws+mbedTLS binaries, HTTPS/WSS under qemu-user
+# The other library set (libwebsockets 4.3.5 + mbedTLS 3.6.6, Debian trixie's sources):
+counted env SBCMON_DEPS=trixie make --no-print-directory test-firmware  # the same checks, both boards
+counted bash tests/deps/run.sh trixie        # integration + browser suites against its static host binary
 counted bash tests/boot/run.sh               # the amd64 .deb under systemd in qemu-system
 counted bash tests/pristine/run.sh           # git clone + the README's make run on a pristine Debian 12 root
 cross_time=$((SECONDS - cross_start))

@@ -1,4 +1,4 @@
-// Self-signed certificate generation with mbedTLS 2.28 (pk, ecp, x509write).
+// Self-signed certificate generation with mbedTLS 2.28 or 3.6 (pk, ecp, x509write).
 #include "tls/selfsigned.h"
 
 #include <fcntl.h>
@@ -9,6 +9,7 @@
 #include <mbedtls/error.h>
 #include <mbedtls/oid.h>
 #include <mbedtls/pk.h>
+#include <mbedtls/version.h>
 #include <mbedtls/x509_crt.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -176,11 +177,18 @@ bool ensure_self_signed(const std::string& state_dir, const std::string& hostnam
   unsigned char serial_bytes[16];
   mbedtls_ctr_drbg_random(&rng.drbg, serial_bytes, sizeof(serial_bytes));
   serial_bytes[0] &= 0x7f;  // a positive INTEGER
+#if MBEDTLS_VERSION_NUMBER >= 0x03040000
+  // 3.4 deprecated the bignum setter. The raw one writes the bytes as they are, so the
+  // first must not be zero (DER wants the shortest INTEGER).
+  serial_bytes[0] |= 0x01;
+  rc = mbedtls_x509write_crt_set_serial_raw(&w.crt, serial_bytes, sizeof(serial_bytes));
+#else
   mbedtls_mpi serial;
   mbedtls_mpi_init(&serial);
   rc = mbedtls_mpi_read_binary(&serial, serial_bytes, sizeof(serial_bytes));
   if (rc == 0) rc = mbedtls_x509write_crt_set_serial(&w.crt, &serial);
   mbedtls_mpi_free(&serial);
+#endif
   if (rc != 0) return fail(rc, "setting the serial", error);
 
   char not_before[32];
