@@ -115,6 +115,7 @@ class Session {
   std::size_t inbound_reserved = 0;  // bytes of body/message held against the memory budget
   std::uint8_t endpoint = 0;  // the engine's Endpoint
   std::uint32_t generation = 0;
+  std::uint32_t live_pos = 0;  // the engine's place for it in its live list, while live()
 
  private:
   Outgoing pop();

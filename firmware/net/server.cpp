@@ -309,6 +309,22 @@ struct Server::Impl final : eio::Port {
     arm();
   }
 
+  // lws 4.1 gives poll() the wait to its next timer truncated to whole
+  // milliseconds, so the last fraction of a millisecond before one of ours
+  // would be spent in poll(..., 0) calls, each a wakeup. That fraction is slept
+  // instead (the wait rounded up); lws then finds the timer ripe and runs it.
+  void round_up_wait() const {
+    lws_usec_t next = 0;
+    for (const Timer* t : {&tick_timer, &engine_timer}) {
+      if (t->sul.us != 0 && (next == 0 || t->sul.us < next)) next = t->sul.us;
+    }
+    if (next == 0) return;
+    const lws_usec_t now = lws_now_usecs();
+    if (next <= now || next - now >= LWS_US_PER_MS) return;
+    const timespec ts{0, static_cast<long>(next - now) * 1000};
+    nanosleep(&ts, nullptr);
+  }
+
   static void on_engine_timer(lws_sorted_usec_list_t* sul) {
     Impl* self = reinterpret_cast<Timer*>(sul)->self;
     self->engine_armed_ms = eio::kNever;
@@ -1071,6 +1087,7 @@ bool Server::start(const ServerConfig& config, std::string& error) {
   sio_options.connect_timeout_ms = config.connect_timeout_ms;
   sio_options.token = config.token;
   sio_options.budget = &m.budget;
+  sio_options.sids = &m.sids;
   m.sio = std::make_unique<socketio::Server>(*m.engine, std::move(sio_options));
   m.engine->attach(m.sio.get());
 
@@ -1153,6 +1170,7 @@ int Server::run() {
   }
   int rc = 0;
   while (g_stop == 0) {
+    m.round_up_wait();
     if (lws_service(m.ctx, 0) < 0) {
       rc = 1;
       break;

@@ -297,6 +297,49 @@ TEST_F(EngineTest, V3ClientPingsAreAnsweredAndTheirAbsenceTimesOut) {
   EXPECT_EQ(engine_.phase(h), Phase::kFree);
 }
 
+// With the Socket.IO layer attached the engine's next deadline is the earliest
+// real one (a ping, a connect timeout), never a periodic sweep.
+TEST(EngineDeadlines, TheNextDeadlineIsARealOneAndFollowsOnlyLiveSessions) {
+  FakePort port;
+  SidGenerator sids;
+  Engine engine(config(), port, sids);
+  sbcmon::socketio::ServerOptions so;
+  so.connect_timeout_ms = 500;  // after the first pings (kInterval 300)
+  so.sids = &sids;
+  sbcmon::socketio::Server sio(engine, so);
+  engine.attach(&sio);
+  ASSERT_TRUE(sio.add_namespace("/", {}));
+  EXPECT_EQ(engine.next_deadline(), kNever);
+  SessionHandle a = 0;
+  SessionHandle b = 0;
+  SessionHandle c = 0;
+  ASSERT_EQ(engine.open(Endpoint::kSocketIo, Protocol::kV4, true, false, "", 10, a), Opened::kOk);
+  ASSERT_EQ(engine.open(Endpoint::kSocketIo, Protocol::kV4, true, false, "", 20, b), Opened::kOk);
+  ASSERT_EQ(engine.open(Endpoint::kSocketIo, Protocol::kV4, true, false, "", 30, c), Opened::kOk);
+  EXPECT_EQ(engine.next_deadline(), 10u + kInterval);  // a's ping, before any connect timeout
+  EXPECT_EQ(engine.ws_data(a, "40", true, true, false, 40), WsData::kOk);  // a joins "/"
+  EXPECT_EQ(engine.ws_data(c, "40", true, true, false, 40), WsData::kOk);
+  engine.closed(a, Channel::kWebSocket);  // a goes: the next is b's ping
+  EXPECT_EQ(engine.next_deadline(), 20u + kInterval);
+  EXPECT_TRUE(engine.consistent());
+  // Pings go to the live sessions only, each at its own deadline.
+  EXPECT_EQ(engine.tick(20 + kInterval), 30u + kInterval);
+  EXPECT_EQ(engine.queued(b), 2u);  // the open packet, the ping
+  EXPECT_EQ(engine.tick(30 + kInterval), 20u + kInterval + kTimeout);
+  EXPECT_EQ(engine.queued(c), 3u);  // the open packet, the CONNECT reply, the ping
+  EXPECT_EQ(engine.ws_data(b, "3", true, true, false, 20 + kInterval + 1), WsData::kOk);
+  EXPECT_EQ(engine.ws_data(c, "3", true, true, false, 30 + kInterval + 1), WsData::kOk);
+  // b never joined: its connect timeout at 20 + 500 comes before the next pings.
+  EXPECT_EQ(engine.next_deadline(), 20u + 500);
+  engine.tick(20 + 500 - 1);
+  EXPECT_EQ(engine.phase(b), Phase::kWebSocket);
+  EXPECT_EQ(engine.tick(20 + 500), 30u + kInterval + 1 + kInterval);  // then c's next ping
+  EXPECT_EQ(engine.phase(b), Phase::kFree);
+  EXPECT_EQ(engine.phase(c), Phase::kWebSocket);
+  EXPECT_EQ(engine.live(), 1u);
+  EXPECT_TRUE(engine.consistent());
+}
+
 class SlowClientTest : public EngineTest {
  protected:
   SlowClientTest() : EngineTest(4) {}
