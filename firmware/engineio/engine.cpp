@@ -14,12 +14,17 @@ constexpr std::uint32_t kIndexMask = (1u << kIndexBits) - 1;
 constexpr std::uint32_t kGenerationMask = (1u << (32 - kIndexBits)) - 1;
 static_assert(config::kMaxSessions <= (1u << kIndexBits), "session index does not fit the handle");
 
-Buffer make_buffer(std::string_view s) { return std::make_shared<const std::string>(s); }
+Buffer make_buffer(std::string_view s) { return Frame::copy(s); }
 
 }  // namespace
 
 Engine::Engine(const EngineConfig& config, Port& port, SidGenerator& sids)
-    : cfg_(config), port_(port), sids_(sids), sessions_(config::kMaxSessions) {
+    : cfg_(config),
+      port_(port),
+      sids_(sids),
+      sessions_(config::kMaxSessions),
+      empty_(Frame::copy({})),
+      probe_(Frame::copy("probe")) {
   cfg_.max_sessions = std::min(cfg_.max_sessions, config::kMaxSessions);
   live_list_.reserve(cfg_.max_sessions);
   scratch_list_.reserve(cfg_.max_sessions);
@@ -531,13 +536,16 @@ WsData Engine::ws_data(SessionHandle h, std::string_view part, bool first, bool 
   return WsData::kOk;
 }
 
-bool Engine::take_frame(SessionHandle h, std::string& out, bool& binary) {
+bool Engine::take_frame(SessionHandle h, WsFrame& out) {
   Session* s = find_live(h);
   if (s == nullptr || !s->has_ws) return false;
   const std::size_t before = s->queued_bytes();
-  const bool got = s->take_frame(out, binary);
+  Outgoing o;
+  const bool got = s->take_frame(o, probe_);
   release(before - s->queued_bytes());
-  return got;
+  if (!got) return false;
+  out = Frame::wire(o.data ? std::move(o.data) : empty_, o.type, o.binary, s->protocol());
+  return true;
 }
 
 void Engine::closed(SessionHandle h, Channel channel) {

@@ -133,8 +133,9 @@ class Engine final : public socketio::EngineLink {
   // with 1009 (the engine does not call hang_up for it).
   WsData ws_data(SessionHandle h, std::string_view part, bool first, bool last, bool binary,
                  std::uint64_t now);
-  // The next websocket frame of `h`; false when none.
-  bool take_frame(SessionHandle h, std::string& out, bool& binary);
+  // The next websocket message of `h`, written straight from the shared frame it
+  // was encoded into (no copy per session); false when none.
+  bool take_frame(SessionHandle h, WsFrame& out);
 
   // A connection of `h` went away.
   void closed(SessionHandle h, Channel channel);
@@ -205,6 +206,8 @@ class Engine final : public socketio::EngineLink {
   std::size_t live_ = 0;
   Counters counters_;
   std::string scratch_;
+  Buffer empty_;  // the payload of packets that carry none (ping, close, noop)
+  Buffer probe_;  // "probe", the payload of the probe's pong
 };
 
 }  // namespace sbcmon::engineio

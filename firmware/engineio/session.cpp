@@ -81,7 +81,7 @@ Payload Session::take_payload(std::string& out, const Limits& limits) {
   bool first = true;
   for (std::size_t n = 0; n < n_max && out.size() < limits.max_payload; ++n) {
     const Outgoing o = pop();
-    const std::string_view data = o.data ? std::string_view(*o.data) : std::string_view();
+    const std::string_view data = o.data ? o.data->payload() : std::string_view();
     if (binary) {
       append_binary_payload_packet(out, o.type, o.binary, data);
     } else {
@@ -92,24 +92,14 @@ Payload Session::take_payload(std::string& out, const Limits& limits) {
   return binary ? Payload::kBinary : Payload::kText;
 }
 
-bool Session::take_frame(std::string& out, bool& binary) {
-  out.clear();
-  binary = false;
+bool Session::take_frame(Outgoing& out, const Buffer& probe) {
   if (probe_reply_) {
     probe_reply_ = false;
-    append_text_packet(out, PacketType::kPong, "probe");
+    out = Outgoing{PacketType::kPong, false, probe};
     return true;
   }
   if (phase_ != Phase::kWebSocket || queued() == 0) return false;
-  const Outgoing o = pop();
-  const std::string_view data = o.data ? std::string_view(*o.data) : std::string_view();
-  if (o.binary) {
-    binary = true;
-    if (protocol_ == Protocol::kV3) out.push_back(static_cast<char>(o.type));
-    out.append(data);
-  } else {
-    append_text_packet(out, o.type, data);
-  }
+  out = pop();
   return true;
 }
 

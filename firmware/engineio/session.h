@@ -11,14 +11,12 @@
 #include <string_view>
 
 #include "config/config.h"
+#include "engineio/frame.h"
 #include "engineio/packet.h"
 #include "engineio/sid.h"
 #include "util/ring.h"
 
 namespace sbcmon::engineio {
-
-// An encoded packet shared by every session it is queued on.
-using Buffer = std::shared_ptr<const std::string>;
 
 inline constexpr std::uint64_t kNever = UINT64_MAX;
 // python-engineio rejects a polling payload of more than 16 packets.
@@ -77,9 +75,9 @@ class Session {
   // packets and about maxPayload bytes; a noop while upgrading or upgraded; the
   // close answer once closed. kNone when there is nothing to say yet.
   Payload take_payload(std::string& out, const Limits& limits);
-  // The next websocket frame into `out` (replaced): the probe's "3probe" first,
-  // then queued packets once upgraded. False when there is none.
-  bool take_frame(std::string& out, bool& binary);
+  // The next websocket packet into `out`: the probe's answer first (a pong
+  // carrying `probe`), then queued packets once upgraded. False when there is none.
+  bool take_frame(Outgoing& out, const Buffer& probe);
 
   // Heartbeat. v4: the server pings every pingInterval and expects a pong within
   // pingTimeout. v3: the client pings; it must do so within pingInterval + pingTimeout.

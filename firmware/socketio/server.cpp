@@ -142,14 +142,15 @@ struct Server::Impl {
     return &s->sockets[id.nsp];
   }
 
+  // `packet` was started with engineio::Frame::begin(): it becomes the frame as is.
   bool send_text(SessionHandle h, std::string packet) {
-    return link.send(h, std::make_shared<const std::string>(std::move(packet)), false);
+    return link.send(h, engineio::Frame::adopt(std::move(packet)), false);
   }
 
   bool send_attachments(SessionHandle h, Attachments att) {
     bool ok = true;
     for (std::size_t i = 0; i < att.count; ++i) {
-      ok = link.send(h, std::make_shared<const std::string>(att.items[i]), true) && ok;
+      ok = link.send(h, engineio::Frame::copy(att.items[i]), true) && ok;
     }
     return ok;
   }
@@ -196,7 +197,7 @@ struct Server::Impl {
   // `bare_for_v4`: a refusal to a Socket.IO v4 client carries the bare message
   // string, as the reference server does; "Invalid namespace" is an object for all.
   void send_connect_error(Session& s, std::string_view nsp, std::string_view message, bool bare_for_v4) {
-    std::string out;
+    std::string out = engineio::Frame::begin();
     append_header(out, PacketType::kConnectError, 0, nsp, std::nullopt);
     if (bare_for_v4 && s.proto == Protocol::kV3) {
       append_json_string(out, message);
@@ -249,7 +250,7 @@ struct Server::Impl {
   }
 
   void send_connect_reply(Session& s, std::uint16_t idx) {
-    std::string out;
+    std::string out = engineio::Frame::begin();
     append_header(out, PacketType::kConnect, 0, nsps[idx].name, std::nullopt);
     if (s.proto == Protocol::kV4) {
       out += "{\"sid\":\"";
@@ -264,7 +265,7 @@ struct Server::Impl {
     if (!s.sockets[idx].connected) return;
     const SessionHandle h = s.handle;
     if (notify) {
-      std::string out;
+      std::string out = engineio::Frame::begin();
       append_header(out, PacketType::kDisconnect, 0, nsps[idx].name, std::nullopt);
       send_text(h, std::move(out));
     }
@@ -416,8 +417,7 @@ struct Server::Impl {
 
   std::string encode_event(std::uint16_t idx, std::string_view event, std::string_view args,
                            std::size_t attachments, std::optional<std::uint64_t> id) const {
-    std::string out;
-    out.reserve(16 + nsps[idx].name.size() + event.size() + args.size());
+    std::string out = engineio::Frame::begin(16 + nsps[idx].name.size() + event.size() + args.size());
     append_header(out, attachments ? PacketType::kBinaryEvent : PacketType::kEvent, attachments,
                   nsps[idx].name, id);
     out.push_back('[');
@@ -493,7 +493,7 @@ void Server::on_open(SessionHandle session, engineio::Protocol protocol, std::ui
     // No "/" namespace registered: still confirm it, because v4 clients wait for
     // it before using other namespaces; no socket exists for it here.
     s->ever_connected = true;
-    im.send_text(session, "0");
+    im.send_text(session, engineio::Frame::begin().append("0"));
   }
 }
 
@@ -584,7 +584,7 @@ bool Server::emit_with_ack(SocketId to, std::string_view event, std::string_view
 bool Server::ack(SocketId to, std::uint64_t id, std::string_view args, Attachments att) {
   Impl& im = *impl_;
   if (!im.socket(to)) return false;
-  std::string out;
+  std::string out = engineio::Frame::begin();
   append_header(out, att.count ? PacketType::kBinaryAck : PacketType::kAck, att.count,
                 im.nsps[to.nsp].name, id);
   out.push_back('[');
@@ -597,7 +597,8 @@ bool Server::ack(SocketId to, std::uint64_t id, std::string_view args, Attachmen
 std::size_t Server::broadcast(std::uint16_t nsp, std::string_view event, std::string_view args) {
   Impl& im = *impl_;
   if (nsp >= kMaxNamespaces || !im.nsps[nsp].used || im.nsps[nsp].connected == 0) return 0;
-  const Buffer packet = std::make_shared<const std::string>(im.encode_event(nsp, event, args, 0, std::nullopt));
+  // Encoded once, straight into the frame every session's websocket writes.
+  const Buffer packet = engineio::Frame::adopt(im.encode_event(nsp, event, args, 0, std::nullopt));
   std::size_t sent = 0;
   // A failed send closes that session, and the memory budget may close another:
   // walk a copy of the live list, looking at each session as it is now.

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "engineio/frame.h"
 #include "engineio/packet.h"
 #include "engineio/sid.h"
 #include "util/budget.h"
@@ -20,7 +21,7 @@ namespace sbcmon::socketio {
 // Opaque handle of one Engine.IO session, chosen by the engine layer.
 using SessionHandle = std::uint32_t;
 // An encoded packet shared by every session it is queued on (encode once, send many).
-using Buffer = std::shared_ptr<const std::string>;
+using Buffer = engineio::Buffer;
 // No deadline pending (next_deadline()).
 inline constexpr std::uint64_t kNoDeadline = UINT64_MAX;
 

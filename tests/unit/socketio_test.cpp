@@ -39,12 +39,12 @@ class FakeLink : public sio::EngineLink {
     for (const auto& s : sent) {
       if (s.session != session) continue;
       if (!s.binary) {
-        out.push_back(*s.packet);
+        out.emplace_back(s.packet->payload());
         continue;
       }
       std::string hex = "<bin:";
       static constexpr char kHex[] = "0123456789abcdef";
-      for (unsigned char c : *s.packet) {
+      for (unsigned char c : s.packet->payload()) {
         hex.push_back(kHex[c >> 4]);
         hex.push_back(kHex[c & 15]);
       }
@@ -383,7 +383,7 @@ TEST_F(ServerTest, BroadcastEncodesOnceAndReachesOnlyThatNamespace) {
     EXPECT_NE(s.session, 4u);
     EXPECT_FALSE(s.binary);
   }
-  EXPECT_EQ(*link.sent[0].packet, R"(2/test,["server_response",{"data":[12.5,3]}])");
+  EXPECT_EQ(link.sent[0].packet->payload(), R"(2/test,["server_response",{"data":[12.5,3]}])");
   EXPECT_EQ(server.broadcast(root, "x", ""), 2u);  // session 4 and the implicit v4 join of 5
   EXPECT_EQ(server.broadcast(7, "x", ""), 0u);
 }
