@@ -49,7 +49,7 @@ enum class Due : std::uint8_t { kNothing, kPing, kPingTimeout, kUpgradeTimeout }
 
 class Session {
  public:
-  using Queue = util::Ring<Outgoing, config::kSessionQueueMax>;
+  using Queue = util::GrowingQueue<Outgoing, config::kSessionQueueMax>;
   static_assert(config::kSessionQueueMax >= 1, "a session queue needs room for one packet");
 
   // Starts the session at `now` on polling, or on a websocket from the start.
@@ -68,7 +68,7 @@ class Session {
 
   // Queues one packet. False (nothing queued) when over the packet or byte cap.
   bool push(PacketType type, Buffer data, bool binary, const Limits& limits);
-  std::size_t queued() const { return queue_ ? queue_->size() : 0; }
+  std::size_t queued() const { return queue_.size(); }
   std::size_t queued_bytes() const { return queued_bytes_; }
 
   // The next polling response into `out` (replaced): up to kMaxPacketsPerPoll
@@ -123,9 +123,9 @@ class Session {
   bool binary_payload_ = false;
   bool closed_by_client_ = false;
   bool probe_reply_ = false;
-  // Allocated the first time the slot is used and kept: memory follows the peak
-  // number of sessions, bounded by the table size.
-  std::unique_ptr<Queue> queue_;
+  // A few slots, grown only while this client falls behind (and given back when
+  // the session closes), never more than the cap.
+  Queue queue_;
   std::size_t queued_bytes_ = 0;
   std::uint64_t ping_at_ = kNever;     // v4: next ping
   std::uint64_t pong_by_ = kNever;     // v4: pong due; v3: the client's next ping due

@@ -482,6 +482,38 @@ TEST_F(EngineTest, V3WithoutB64SendsBinaryAsTheXhr2Payload) {
   EXPECT_EQ(out, "6:b4AQI=");
 }
 
+TEST(GrowingQueueTest, StorageGrowsOnlyWithTheBacklogUpToTheCapAndShrinksOnReset) {
+  sbcmon::util::GrowingQueue<std::unique_ptr<int>, 20, 4> q;
+  EXPECT_EQ(q.allocated(), 0u);  // nothing until the first packet
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(q.try_push(std::make_unique<int>(i)));
+    EXPECT_EQ(*q.pop_front(), i);
+  }
+  EXPECT_EQ(q.allocated(), 4u) << "a reader that keeps up never grows it";
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(q.try_push(std::make_unique<int>(i)));
+  EXPECT_EQ(q.allocated(), 20u) << "doubles, but never past the cap";
+  EXPECT_FALSE(q.try_push(std::make_unique<int>(99))) << "the cap holds";
+  EXPECT_EQ(q.size(), 20u);
+  EXPECT_EQ(*q[0], 0);
+  EXPECT_EQ(*q[19], 19);
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(*q.pop_front(), i) << "oldest first across every growth";
+  ASSERT_TRUE(q.try_push(std::make_unique<int>(7)));
+  q.reset();
+  EXPECT_EQ(q.size(), 0u);
+  EXPECT_EQ(q.allocated(), 0u) << "grown storage is given back";
+}
+
+// A session's queue costs a few slots, not the cap: memory follows the backlog.
+TEST_F(EngineTest, ASessionQueueStartsSmallAndIsCappedAtMaxQueue) {
+  SessionHandle h = 0;
+  ASSERT_EQ(engine_.open(Endpoint::kEcho, Protocol::kV4, true, false, "", 0, h), Opened::kOk);
+  for (int i = 0; i < 63; ++i) ASSERT_TRUE(engine_.send(h, Frame::copy("x"), false));
+  EXPECT_EQ(engine_.queued(h), 64u);  // the open packet and 63
+  EXPECT_FALSE(engine_.send(h, Frame::copy("x"), false)) << "max_queue 64: the slow client is dropped";
+  EXPECT_EQ(engine_.phase(h), Phase::kFree);
+  EXPECT_TRUE(engine_.consistent());
+}
+
 TEST(RingTest, TryPushRefusesWhenFullAndPopFrontIsOldestFirst) {
   sbcmon::util::Ring<int, 3> r;
   EXPECT_TRUE(r.try_push(1));
