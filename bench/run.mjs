@@ -3,6 +3,7 @@
 // scenario by scenario with the three servers back to back, so the noise of a shared
 // machine falls on all three alike; each server is started fresh for every phase.
 //   usage: node bench/run.mjs --sbcmon BIN --config TEXT --sizes sizes.json --out DIR [--quick]
+//          [--only load,callgrind,rate,probe]   (a subset of the phases, e.g. to re-check one)
 import { spawn, execSync } from 'node:child_process';
 import { readFileSync, writeFileSync, readdirSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
@@ -16,6 +17,7 @@ const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) =>
   return acc;
 }, []));
 const quick = Boolean(args.quick);
+const phases = new Set(typeof args.only === 'string' ? args.only.split(',') : ['load', 'callgrind', 'rate', 'probe']);
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const CLK_TCK = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -217,11 +219,11 @@ const scenarios = [
   { id: 'poll20', n: 20, transport: 'polling' },
 ];
 const LAT_IDS = new Set(['ws20', 'ws100', 'ws1000']);
-for (const sc of scenarios) {
+for (const sc of phases.has('load') ? scenarios : []) {
   for (const server of SERVERS) {
     if (server.skip || (server.only === 'ws' && sc.transport !== 'websocket')) continue;
     try {
-      const lat = (server.key === 'sbcmon' || server.key === 'static') && LAT_IDS.has(sc.id);
+      const lat = ['sbcmon', 'static', 'floor'].includes(server.key) && LAT_IDS.has(sc.id);
       server.latencyFile = lat ? `${out}/latency-${server.key}-${sc.id}.txt` : null;
       const r = await loadPhase(server, { ...sc, periodMs: 1000, settleS: 2, windowS });
       if (lat) r.server = serverLatency(server.latencyFile, r.w0, r.w1);
@@ -273,7 +275,7 @@ async function callgrindPhase(server, n) {
 }
 
 results.callgrind = {};
-for (const server of SERVERS.filter((x) => x.key === 'sbcmon' || x.key === 'floor')) {
+for (const server of SERVERS.filter((x) => phases.has('callgrind') && (x.key === 'sbcmon' || x.key === 'floor'))) {
   results.callgrind[server.key] = {};
   for (const n of [0, 20, 100]) {
     try {
@@ -291,7 +293,7 @@ for (const server of SERVERS.filter((x) => x.key === 'sbcmon' || x.key === 'floo
 // of the nominal messages and p99 latency stays under one second (it is not falling behind).
 // 90%, not 100%: the tutorial sleeps a period after each emit, so its rate drifts below nominal.
 const periods = [100, 50, 20, 10];
-for (const periodMs of periods) {
+for (const periodMs of phases.has('rate') ? periods : []) {
   for (const server of SERVERS) {
     if (periodMs < server.minPeriodMs || server.only) continue;
     try {
@@ -306,7 +308,7 @@ for (const periodMs of periods) {
   }
 }
 
-for (const server of SERVERS) {
+for (const server of phases.has('probe') ? SERVERS : []) {
   if (server.only) continue;
   try {
     results.servers[server.key].probe = await probePhase(server);
