@@ -4,6 +4,7 @@
 // machine falls on all three alike; each server is started fresh for every phase.
 //   usage: node bench/run.mjs --sbcmon BIN --config TEXT --sizes sizes.json --out DIR [--quick]
 //          [--only load,callgrind,rate,probe]   (a subset of the phases, e.g. to re-check one)
+//          [--sample-bytes N]   the floor's message size until a websocket phase has measured sbcmon's
 import { spawn, execSync } from 'node:child_process';
 import { readFileSync, writeFileSync, readdirSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
@@ -51,7 +52,7 @@ const ALL_SERVERS = [
 
 const SERVERS = ALL_SERVERS.filter((s) => !s.skip);
 // The floor's message is as long as sbcmon's sample frame, once a phase has seen one.
-let sampleBytes = 700;
+let sampleBytes = Number(args['sample-bytes']) || 700;
 
 // --- processes ------------------------------------------------------------------------
 let nextPort = 20000 + (process.pid % 20000);
@@ -229,7 +230,9 @@ for (const sc of phases.has('load') ? scenarios : []) {
       if (lat) r.server = serverLatency(server.latencyFile, r.w0, r.w1);
       server.latencyFile = null;
       results.servers[server.key].load[sc.id] = r;
-      if (server.key === 'sbcmon' && r.frameBytes) sampleBytes = r.frameBytes;
+      // Websocket frames only: a polling payload is framed differently (and a
+      // 17-byte one once made the floor refuse to start under valgrind).
+      if (server.key === 'sbcmon' && sc.transport === 'websocket' && r.frameBytes) sampleBytes = r.frameBytes;
       log(`${sc.id.padEnd(6)} ${server.key.padEnd(6)} conn ${r.connected}/${sc.n} cpu ${r.cpuSPerMin.toFixed(3)} s/min `
         + `rss ${r.rssMb.toFixed(1)} MB anon ${r.anonMb.toFixed(1)} MB p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} ms `
         + `delivered ${(100 * r.delivered).toFixed(0)}%`);
@@ -251,13 +254,14 @@ async function callgrindPhase(server, n) {
   const file = `${out}/callgrind-${server.key}-${n}.out`;
   const child = spawn('valgrind', ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${file}`,
     cmd, ...rest], { stdio: ['ignore', 'ignore', 'pipe'] });
-  child.stderr.resume();
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr = (stderr + d).slice(-2000); });
   const proc = { child, port, pid: child.pid };
   const cs = new ClientSet({ port, nsp: server.nsp, event: server.event, n, transport: 'websocket' });
   try {
     let up = false;
     for (let i = 0; i < 300 && !up && child.exitCode === null; i += 1) { up = await httpOk(port); if (!up) await sleep(100); }
-    if (!up) throw new Error(`${server.key} did not come up under valgrind`);
+    if (!up) throw new Error(`${server.key} did not come up under valgrind (${cmd} ${rest.join(' ')}): ${stderr.slice(-600)}`);
     if (n > 0) await cs.connect(20);
     if (cs.connected < n) throw new Error(`only ${cs.connected}/${n} clients connected under valgrind`);
     await sleep(3000);
