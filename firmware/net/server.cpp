@@ -311,26 +311,36 @@ struct Server::Impl final : eio::Port {
 
   // lws 4.1 gives poll() the wait to its next timer truncated to whole
   // milliseconds, so the last fraction of a millisecond before one of ours
-  // would be spent in poll(..., 0) calls, each a wakeup. That fraction is slept
-  // instead (the wait rounded up); lws then finds the timer ripe and runs it.
-  void round_up_wait() const {
-    lws_usec_t next = 0;
-    for (const Timer* t : {&tick_timer, &engine_timer}) {
-      if (t->sul.us != 0 && (next == 0 || t->sul.us < next)) next = t->sul.us;
-    }
-    if (next == 0) return;
+  // would be spent in poll(..., 0) calls, each a wakeup (sleeping it instead
+  // would stall every connection). A timer of ours due within that last
+  // millisecond runs now instead: the engine counts time in whole milliseconds
+  // and is handed its deadline, the sample grid stays absolute.
+  void run_timers_in_last_ms() {
     const lws_usec_t now = lws_now_usecs();
-    if (next <= now || next - now >= LWS_US_PER_MS) return;
-    const timespec ts{0, static_cast<long>(next - now) * 1000};
-    nanosleep(&ts, nullptr);
+    auto in_last_ms = [now](const Timer& t) {
+      return t.sul.us != 0 && t.sul.us > now && t.sul.us - now < LWS_US_PER_MS;
+    };
+    if (in_last_ms(tick_timer)) {
+      lws_sul_cancel(&tick_timer.sul);
+      on_tick_timer(&tick_timer.sul);
+    }
+    if (in_last_ms(engine_timer)) {
+      lws_sul_cancel(&engine_timer.sul);
+      fire_engine();
+    }
   }
 
-  static void on_engine_timer(lws_sorted_usec_list_t* sul) {
-    Impl* self = reinterpret_cast<Timer*>(sul)->self;
-    self->engine_armed_ms = eio::kNever;
-    self->engine->tick(monotonic_ms());
-    self->arm();
+  // The engine's timer fell due (or is within its last millisecond): fire what
+  // is due at its deadline, then arm the next.
+  void fire_engine() {
+    const std::uint64_t due = engine_armed_ms;
+    engine_armed_ms = eio::kNever;
+    const std::uint64_t now = monotonic_ms();
+    engine->tick(due != eio::kNever && due > now ? due : now);
+    arm();
   }
+
+  static void on_engine_timer(lws_sorted_usec_list_t* sul) { reinterpret_cast<Timer*>(sul)->self->fire_engine(); }
 
   // ---- HTTP responses ------------------------------------------------------------
   static int add_header(lws* wsi, const char* name, const char* value, unsigned char** p,
@@ -1171,7 +1181,7 @@ int Server::run() {
   }
   int rc = 0;
   while (g_stop == 0) {
-    m.round_up_wait();
+    m.run_timers_in_last_ms();
     if (lws_service(m.ctx, 0) < 0) {
       rc = 1;
       break;
