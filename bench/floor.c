@@ -4,6 +4,8 @@
  * websocket message per period to every client: 42["sample",{"t":<wall ms>,"pad":"..."}]
  * padded to the size of sbcmon's sample. No pings, no polling, no page: what is left
  * is lws's own cost (poll loop, timers, writes, memory), which sbcmon is compared with.
+ * With SBCMON_BENCH_LATENCY=<file> it records, as sbcmon does (firmware/net/latency.h),
+ * each tick's time to its first and last sample handed to the kernel, written at exit.
  *   usage: floor PORT PERIOD_MS MESSAGE_BYTES MAX_CLIENTS   (binds 127.0.0.1)
  */
 #include <libwebsockets.h>
@@ -30,6 +32,42 @@ static unsigned char msg[LWS_PRE + 65536];
 static size_t msg_len, msg_bytes;
 static volatile sig_atomic_t stop;
 
+/* Server-side latency, off unless SBCMON_BENCH_LATENCY is set: "wall_ms first_us last_us frames". */
+enum { LAT_TICKS = 8192 };
+static struct { unsigned long long wall_ms; unsigned first_us, last_us, frames; } lat[LAT_TICKS];
+static size_t lat_n;
+static const char *lat_path;
+static lws_usec_t lat_tick_us;
+
+static void lat_frame(void) {
+  if (!lat_path || lat_n == 0 || lat_n > LAT_TICKS) return;
+  unsigned us = (unsigned)(lws_now_usecs() - lat_tick_us);
+  if (lat[lat_n - 1].frames++ == 0) lat[lat_n - 1].first_us = us;
+  lat[lat_n - 1].last_us = us;
+}
+
+static void lat_tick(void) {
+  if (!lat_path) return;
+  if (lat_n > 0 && lat[lat_n - 1].frames == 0) lat_n--; /* a tick nobody was sent: not kept */
+  if (lat_n >= LAT_TICKS) { lat_n = LAT_TICKS + 1; return; }
+  struct timeval tv;
+  gettimeofday(&tv, NULL);
+  lat_tick_us = lws_now_usecs();
+  lat[lat_n].wall_ms = (unsigned long long)tv.tv_sec * 1000 + (unsigned long long)tv.tv_usec / 1000;
+  lat[lat_n].frames = 0;
+  lat_n++;
+}
+
+static void lat_write(void) {
+  if (!lat_path) return;
+  FILE *f = fopen(lat_path, "w");
+  if (!f) return;
+  for (size_t i = 0; i < lat_n && i < LAT_TICKS; i++) {
+    if (lat[i].frames) fprintf(f, "%llu %u %u %u\n", lat[i].wall_ms, lat[i].first_us, lat[i].last_us, lat[i].frames);
+  }
+  fclose(f);
+}
+
 static const char OPEN[] =
     "0{\"sid\":\"floorfloorfloorfloor\",\"upgrades\":[],\"pingInterval\":25000,"
     "\"pingTimeout\":20000,\"maxPayload\":1000000}";
@@ -52,6 +90,7 @@ static void build_message(void) {
 
 static void on_tick(lws_sorted_usec_list_t *sul) {
   (void)sul;
+  lat_tick();
   generation++;
   build_message();
   lws_callback_on_writable_all_protocol(ctx, &protocols[0]);
@@ -104,6 +143,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
       if (s->joined && s->sent != generation) {
         s->sent = generation;
         if (lws_write(wsi, msg + LWS_PRE, msg_len, LWS_WRITE_TEXT) < (int)msg_len) return -1;
+        lat_frame();
       }
       break;
     default:
@@ -136,6 +176,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "floor: bad arguments\n");
     return 2;
   }
+  lat_path = getenv("SBCMON_BENCH_LATENCY");
+  if (lat_path && !*lat_path) lat_path = NULL;
   lws_set_log_level(LLL_ERR, NULL);
   struct lws_context_creation_info info;
   memset(&info, 0, sizeof info);
@@ -158,5 +200,6 @@ int main(int argc, char **argv) {
   while (!stop && lws_service(ctx, 0) >= 0) {
   }
   lws_context_destroy(ctx);
+  lat_write();
   return 0;
 }

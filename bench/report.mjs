@@ -179,10 +179,10 @@ export function renderFloor(res) {
       L.push(`| ${n} | ${label} | ${fmt(a, d)} | ${fmt(b, d)} | ${fmt(c, d)} | ${ratio(a, c)} | ${ratio(b, c)} |`);
     }
   }
-  L.push('', '### Server-side latency: tick → first / last sample frame handed to the kernel (µs; net/latency.h)', '');
+  L.push('', '### Server-side latency: tick → first / last sample frame handed to the kernel (µs; net/latency.h; the floor records the same)', '');
   L.push('| build | clients | ticks | first p50 | first p99 | last p50 | last p99 |');
   L.push('|---|---:|---:|---:|---:|---:|---:|');
-  for (const k of ['sbcmon', 'static']) {
+  for (const k of ['sbcmon', 'static', 'floor']) {
     if (!has(k)) continue;
     for (const [id, n] of ids.slice(1)) {
       const l = get(k, id) && get(k, id).server;

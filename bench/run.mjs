@@ -3,6 +3,8 @@
 // scenario by scenario with the three servers back to back, so the noise of a shared
 // machine falls on all three alike; each server is started fresh for every phase.
 //   usage: node bench/run.mjs --sbcmon BIN --config TEXT --sizes sizes.json --out DIR [--quick]
+//          [--only load,callgrind,rate,probe]   (a subset of the phases, e.g. to re-check one)
+//          [--sample-bytes N]   the floor's message size until a websocket phase has measured sbcmon's
 import { spawn, execSync } from 'node:child_process';
 import { readFileSync, writeFileSync, readdirSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
@@ -16,6 +18,7 @@ const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) =>
   return acc;
 }, []));
 const quick = Boolean(args.quick);
+const phases = new Set(typeof args.only === 'string' ? args.only.split(',') : ['load', 'callgrind', 'rate', 'probe']);
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const CLK_TCK = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -49,7 +52,7 @@ const ALL_SERVERS = [
 
 const SERVERS = ALL_SERVERS.filter((s) => !s.skip);
 // The floor's message is as long as sbcmon's sample frame, once a phase has seen one.
-let sampleBytes = 700;
+let sampleBytes = Number(args['sample-bytes']) || 700;
 
 // --- processes ------------------------------------------------------------------------
 let nextPort = 20000 + (process.pid % 20000);
@@ -217,17 +220,19 @@ const scenarios = [
   { id: 'poll20', n: 20, transport: 'polling' },
 ];
 const LAT_IDS = new Set(['ws20', 'ws100', 'ws1000']);
-for (const sc of scenarios) {
+for (const sc of phases.has('load') ? scenarios : []) {
   for (const server of SERVERS) {
     if (server.skip || (server.only === 'ws' && sc.transport !== 'websocket')) continue;
     try {
-      const lat = (server.key === 'sbcmon' || server.key === 'static') && LAT_IDS.has(sc.id);
+      const lat = ['sbcmon', 'static', 'floor'].includes(server.key) && LAT_IDS.has(sc.id);
       server.latencyFile = lat ? `${out}/latency-${server.key}-${sc.id}.txt` : null;
       const r = await loadPhase(server, { ...sc, periodMs: 1000, settleS: 2, windowS });
       if (lat) r.server = serverLatency(server.latencyFile, r.w0, r.w1);
       server.latencyFile = null;
       results.servers[server.key].load[sc.id] = r;
-      if (server.key === 'sbcmon' && r.frameBytes) sampleBytes = r.frameBytes;
+      // Websocket frames only: a polling payload is framed differently (and a
+      // 17-byte one once made the floor refuse to start under valgrind).
+      if (server.key === 'sbcmon' && sc.transport === 'websocket' && r.frameBytes) sampleBytes = r.frameBytes;
       log(`${sc.id.padEnd(6)} ${server.key.padEnd(6)} conn ${r.connected}/${sc.n} cpu ${r.cpuSPerMin.toFixed(3)} s/min `
         + `rss ${r.rssMb.toFixed(1)} MB anon ${r.anonMb.toFixed(1)} MB p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} ms `
         + `delivered ${(100 * r.delivered).toFixed(0)}%`);
@@ -249,13 +254,14 @@ async function callgrindPhase(server, n) {
   const file = `${out}/callgrind-${server.key}-${n}.out`;
   const child = spawn('valgrind', ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${file}`,
     cmd, ...rest], { stdio: ['ignore', 'ignore', 'pipe'] });
-  child.stderr.resume();
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr = (stderr + d).slice(-2000); });
   const proc = { child, port, pid: child.pid };
   const cs = new ClientSet({ port, nsp: server.nsp, event: server.event, n, transport: 'websocket' });
   try {
     let up = false;
     for (let i = 0; i < 300 && !up && child.exitCode === null; i += 1) { up = await httpOk(port); if (!up) await sleep(100); }
-    if (!up) throw new Error(`${server.key} did not come up under valgrind`);
+    if (!up) throw new Error(`${server.key} did not come up under valgrind (${cmd} ${rest.join(' ')}): ${stderr.slice(-600)}`);
     if (n > 0) await cs.connect(20);
     if (cs.connected < n) throw new Error(`only ${cs.connected}/${n} clients connected under valgrind`);
     await sleep(3000);
@@ -273,7 +279,7 @@ async function callgrindPhase(server, n) {
 }
 
 results.callgrind = {};
-for (const server of SERVERS.filter((x) => x.key === 'sbcmon' || x.key === 'floor')) {
+for (const server of SERVERS.filter((x) => phases.has('callgrind') && (x.key === 'sbcmon' || x.key === 'floor'))) {
   results.callgrind[server.key] = {};
   for (const n of [0, 20, 100]) {
     try {
@@ -291,7 +297,7 @@ for (const server of SERVERS.filter((x) => x.key === 'sbcmon' || x.key === 'floo
 // of the nominal messages and p99 latency stays under one second (it is not falling behind).
 // 90%, not 100%: the tutorial sleeps a period after each emit, so its rate drifts below nominal.
 const periods = [100, 50, 20, 10];
-for (const periodMs of periods) {
+for (const periodMs of phases.has('rate') ? periods : []) {
   for (const server of SERVERS) {
     if (periodMs < server.minPeriodMs || server.only) continue;
     try {
@@ -306,7 +312,7 @@ for (const periodMs of periods) {
   }
 }
 
-for (const server of SERVERS) {
+for (const server of phases.has('probe') ? SERVERS : []) {
   if (server.only) continue;
   try {
     results.servers[server.key].probe = await probePhase(server);

@@ -14,16 +14,38 @@ constexpr std::uint32_t kIndexMask = (1u << kIndexBits) - 1;
 constexpr std::uint32_t kGenerationMask = (1u << (32 - kIndexBits)) - 1;
 static_assert(config::kMaxSessions <= (1u << kIndexBits), "session index does not fit the handle");
 
-// The Socket.IO connect timeout is checked on this grid (it has no deadline of its own).
-constexpr std::uint64_t kUpperTickMs = 250;
-
-Buffer make_buffer(std::string_view s) { return std::make_shared<const std::string>(s); }
+Buffer make_buffer(std::string_view s) { return Frame::copy(s); }
 
 }  // namespace
 
 Engine::Engine(const EngineConfig& config, Port& port, SidGenerator& sids)
-    : cfg_(config), port_(port), sids_(sids), sessions_(config::kMaxSessions) {
+    : cfg_(config),
+      port_(port),
+      sids_(sids),
+      sessions_(config::kMaxSessions),
+      empty_(Frame::copy({})),
+      probe_(Frame::copy("probe")) {
   cfg_.max_sessions = std::min(cfg_.max_sessions, config::kMaxSessions);
+  live_list_.reserve(cfg_.max_sessions);
+  scratch_list_.reserve(cfg_.max_sessions);
+}
+
+// ---- the live list ---------------------------------------------------------------
+void Engine::link_live(Session& s) {
+  s.live_pos = static_cast<std::uint32_t>(live_list_.size());
+  live_list_.push_back(static_cast<std::uint32_t>(&s - sessions_.data()));
+}
+
+void Engine::unlink_live(Session& s) {
+  const std::uint32_t last = live_list_.back();
+  live_list_[s.live_pos] = last;
+  sessions_[last].live_pos = s.live_pos;
+  live_list_.pop_back();
+}
+
+const std::vector<std::uint32_t>& Engine::snapshot() {
+  scratch_list_.assign(live_list_.begin(), live_list_.end());
+  return scratch_list_;
 }
 
 // ---- the table ----------------------------------------------------------------
@@ -46,8 +68,9 @@ Session* Engine::find_live(SessionHandle h) {
 
 const Session* Engine::find_sid(std::string_view sid, Endpoint endpoint) const {
   if (sid.size() != kSidLength) return nullptr;
-  for (const Session& s : sessions_) {
-    if (s.live() && s.endpoint == static_cast<std::uint8_t>(endpoint) && view(s.sid) == sid) return &s;
+  for (const std::uint32_t i : live_list_) {
+    const Session& s = sessions_[i];
+    if (s.endpoint == static_cast<std::uint8_t>(endpoint) && view(s.sid) == sid) return &s;
   }
   return nullptr;
 }
@@ -71,6 +94,10 @@ std::size_t Engine::queued(SessionHandle h) const {
 
 bool Engine::consistent() const {
   std::size_t live = 0;
+  for (std::size_t i = 0; i < live_list_.size(); ++i) {
+    const Session& s = sessions_[live_list_[i]];
+    if (!s.live() || s.live_pos != i) return false;
+  }
   for (const Session& s : sessions_) {
     if (s.queued() > std::min(Session::Queue::capacity(), cfg_.limits.max_queue)) return false;
     switch (s.phase()) {
@@ -97,7 +124,7 @@ bool Engine::consistent() const {
         break;
     }
   }
-  return live == live_ && live_ <= cfg_.max_sessions;
+  return live == live_ && live == live_list_.size() && live_ <= cfg_.max_sessions;
 }
 
 // ---- verification and handshake -------------------------------------------------
@@ -164,6 +191,7 @@ Opened Engine::open(Endpoint endpoint, Protocol protocol, bool websocket, bool b
   addr.copy(s.addr.data(), std::min(addr.size(), s.addr.size() - 1));
   s.inbound_reserved = 0;
   s.open(protocol, websocket, protocol == Protocol::kV3 && !b64, now, cfg_.limits);
+  link_live(s);
   ++live_;
   ++counters_.sessions_opened;
   const SessionHandle h = handle_of(s);
@@ -187,8 +215,9 @@ Opened Engine::open(Endpoint endpoint, Protocol protocol, bool websocket, bool b
 
 void Engine::count_from(std::string_view addr, std::size_t& sessions, std::size_t& unjoined) const {
   sessions = unjoined = 0;
-  for (const Session& s : sessions_) {
-    if (!s.live() || std::string_view(s.addr.data()) != addr) continue;
+  for (const std::uint32_t i : live_list_) {
+    const Session& s = sessions_[i];
+    if (std::string_view(s.addr.data()) != addr) continue;
     ++sessions;
     if (s.endpoint == static_cast<std::uint8_t>(Endpoint::kSocketIo) && sio_ != nullptr &&
         !sio_->joined_any(handle_of(s))) {
@@ -213,8 +242,9 @@ bool Engine::reserve_outbound(Session& s, std::size_t size) {
   if (cfg_.budget == nullptr) return true;
   while (!cfg_.budget->reserve(size, util::Use::kOutbound)) {
     Session* worst = &s;
-    for (Session& o : sessions_) {
-      if (o.live() && o.queued_bytes() > worst->queued_bytes()) worst = &o;
+    for (const std::uint32_t i : live_list_) {
+      Session& o = sessions_[i];
+      if (o.queued_bytes() > worst->queued_bytes()) worst = &o;
     }
     ++counters_.over_budget;
     if (worst == &s) return false;
@@ -280,6 +310,7 @@ void Engine::close_session(Session& s, bool by_client) {
   release(s.queued_bytes());
   release_inbound(s);
   s.close(by_client);
+  unlink_live(s);
   --live_;
   if (s.endpoint == static_cast<std::uint8_t>(Endpoint::kSocketIo) && sio_ != nullptr) {
     sio_->on_close(h);
@@ -505,13 +536,16 @@ WsData Engine::ws_data(SessionHandle h, std::string_view part, bool first, bool 
   return WsData::kOk;
 }
 
-bool Engine::take_frame(SessionHandle h, std::string& out, bool& binary) {
+bool Engine::take_frame(SessionHandle h, WsFrame& out) {
   Session* s = find_live(h);
   if (s == nullptr || !s->has_ws) return false;
   const std::size_t before = s->queued_bytes();
-  const bool got = s->take_frame(out, binary);
+  Outgoing o;
+  const bool got = s->take_frame(o, probe_);
   release(before - s->queued_bytes());
-  return got;
+  if (!got) return false;
+  out = Frame::wire(o.data ? std::move(o.data) : empty_, o.type, o.binary, s->protocol());
+  return true;
 }
 
 void Engine::closed(SessionHandle h, Channel channel) {
@@ -542,7 +576,9 @@ void Engine::closed(SessionHandle h, Channel channel) {
 
 // ---- time -------------------------------------------------------------------------
 std::uint64_t Engine::tick(std::uint64_t now) {
-  for (Session& s : sessions_) {
+  // Closing a session (or a handler it runs) may close others: walk a copy.
+  for (const std::uint32_t i : snapshot()) {
+    Session& s = sessions_[i];
     for (;;) {
       const Due d = s.due(now, cfg_.limits);
       if (d == Due::kNothing) break;
@@ -555,21 +591,16 @@ std::uint64_t Engine::tick(std::uint64_t now) {
       }
     }
   }
-  if (sio_ != nullptr) {
-    sio_->tick(now);
-    last_upper_tick_ = now;
-  }
+  if (sio_ != nullptr) sio_->tick(now);
   return next_deadline();
 }
 
 std::uint64_t Engine::next_deadline() const {
   std::uint64_t next = kNever;
-  bool upper = false;
-  for (const Session& s : sessions_) {
-    next = std::min(next, s.next_deadline());
-    upper = upper || (s.live() && s.endpoint == static_cast<std::uint8_t>(Endpoint::kSocketIo));
-  }
-  if (upper && sio_ != nullptr) next = std::min(next, last_upper_tick_ + kUpperTickMs);
+  for (const std::uint32_t i : live_list_) next = std::min(next, sessions_[i].next_deadline());
+  // The Socket.IO layer's connect timeouts: its own deadline, no polling grid.
+  static_assert(socketio::kNoDeadline == kNever, "one value means no deadline in both layers");
+  if (sio_ != nullptr) next = std::min(next, sio_->next_deadline());
   return next;
 }
 

@@ -133,15 +133,18 @@ class Engine final : public socketio::EngineLink {
   // with 1009 (the engine does not call hang_up for it).
   WsData ws_data(SessionHandle h, std::string_view part, bool first, bool last, bool binary,
                  std::uint64_t now);
-  // The next websocket frame of `h`; false when none.
-  bool take_frame(SessionHandle h, std::string& out, bool& binary);
+  // The next websocket message of `h`, written straight from the shared frame it
+  // was encoded into (no copy per session); false when none.
+  bool take_frame(SessionHandle h, WsFrame& out);
 
   // A connection of `h` went away.
   void closed(SessionHandle h, Channel channel);
 
   // Fires what fell due at `now`; returns the next deadline (kNever: none).
   std::uint64_t tick(std::uint64_t now);
-  // The earliest deadline (kNever: none); it only moves earlier on open() and ws_attach().
+  // The earliest deadline of any live session or of the Socket.IO layer (kNever:
+  // none): the glue sleeps until then, with no periodic sweep. It only moves
+  // earlier on open() and ws_attach(). O(live sessions).
   std::uint64_t next_deadline() const;
   // The table slot of a handle, < config::kMaxSessions (for the glue's own per-session table).
   static std::size_t slot_of(SessionHandle h);
@@ -161,6 +164,10 @@ class Engine final : public socketio::EngineLink {
   bool consistent() const;
 
  private:
+  void link_live(Session& s);
+  void unlink_live(Session& s);
+  // A copy of the live list, to walk while closing sessions changes the list.
+  const std::vector<std::uint32_t>& snapshot();
   Session* find_live(SessionHandle h);
   Session* find_any(SessionHandle h);
   const Session* find_any(SessionHandle h) const;
@@ -192,10 +199,15 @@ class Engine final : public socketio::EngineLink {
   SidGenerator& sids_;
   socketio::Server* sio_ = nullptr;
   std::vector<Session> sessions_;
+  // The table slots of the live sessions, in no order (each Session knows its
+  // place): tick, deadlines and lookups by sid or address visit only these.
+  std::vector<std::uint32_t> live_list_;
+  std::vector<std::uint32_t> scratch_list_;
   std::size_t live_ = 0;
   Counters counters_;
   std::string scratch_;
-  std::uint64_t last_upper_tick_ = 0;
+  Buffer empty_;  // the payload of packets that carry none (ping, close, noop)
+  Buffer probe_;  // "probe", the payload of the probe's pong
 };
 
 }  // namespace sbcmon::engineio

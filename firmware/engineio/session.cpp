@@ -8,8 +8,7 @@ namespace sbcmon::engineio {
 
 void Session::open(Protocol protocol, bool websocket, bool binary_payload, std::uint64_t now,
                    const Limits& limits) {
-  if (!queue_) queue_ = std::make_unique<Queue>();
-  queue_->reset();
+  queue_.reset();
   queued_bytes_ = 0;
   phase_ = websocket ? Phase::kWebSocket : Phase::kPolling;
   protocol_ = protocol;
@@ -34,7 +33,7 @@ void Session::close(bool by_client) {
   phase_ = Phase::kClosed;
   closed_by_client_ = by_client;
   probe_reply_ = false;
-  if (queue_) queue_->reset();
+  queue_.reset();
   queued_bytes_ = 0;
   ping_at_ = pong_by_ = upgrade_by_ = kNever;
   body_.clear();
@@ -44,19 +43,19 @@ void Session::close(bool by_client) {
 }
 
 bool Session::push(PacketType type, Buffer data, bool binary, const Limits& limits) {
-  if (!live() || !queue_) return false;
+  if (!live()) return false;
   const std::size_t size = data ? data->size() : 0;
-  if (queue_->size() >= std::min(Queue::capacity(), limits.max_queue) ||
+  if (queue_.size() >= std::min(Queue::capacity(), limits.max_queue) ||
       queued_bytes_ + size > 4 * limits.max_payload + 65536) {
     return false;
   }
-  queue_->try_push(Outgoing{type, binary, std::move(data)});
+  queue_.try_push(Outgoing{type, binary, std::move(data)});
   queued_bytes_ += size;
   return true;
 }
 
 Outgoing Session::pop() {
-  Outgoing out = queue_->pop_front();
+  Outgoing out = queue_.pop_front();
   queued_bytes_ -= out.data ? out.data->size() : 0;
   return out;
 }
@@ -76,12 +75,12 @@ Payload Session::take_payload(std::string& out, const Limits& limits) {
   const std::size_t n_max = std::min(queued(), kMaxPacketsPerPoll);
   bool binary = false;
   if (binary_payload_) {
-    for (std::size_t i = 0; i < n_max; ++i) binary = binary || (*queue_)[i].binary;
+    for (std::size_t i = 0; i < n_max; ++i) binary = binary || queue_[i].binary;
   }
   bool first = true;
   for (std::size_t n = 0; n < n_max && out.size() < limits.max_payload; ++n) {
     const Outgoing o = pop();
-    const std::string_view data = o.data ? std::string_view(*o.data) : std::string_view();
+    const std::string_view data = o.data ? o.data->payload() : std::string_view();
     if (binary) {
       append_binary_payload_packet(out, o.type, o.binary, data);
     } else {
@@ -92,24 +91,14 @@ Payload Session::take_payload(std::string& out, const Limits& limits) {
   return binary ? Payload::kBinary : Payload::kText;
 }
 
-bool Session::take_frame(std::string& out, bool& binary) {
-  out.clear();
-  binary = false;
+bool Session::take_frame(Outgoing& out, const Buffer& probe) {
   if (probe_reply_) {
     probe_reply_ = false;
-    append_text_packet(out, PacketType::kPong, "probe");
+    out = Outgoing{PacketType::kPong, false, probe};
     return true;
   }
   if (phase_ != Phase::kWebSocket || queued() == 0) return false;
-  const Outgoing o = pop();
-  const std::string_view data = o.data ? std::string_view(*o.data) : std::string_view();
-  if (o.binary) {
-    binary = true;
-    if (protocol_ == Protocol::kV3) out.push_back(static_cast<char>(o.type));
-    out.append(data);
-  } else {
-    append_text_packet(out, o.type, data);
-  }
+  out = pop();
   return true;
 }
 

@@ -11,14 +11,12 @@
 #include <string_view>
 
 #include "config/config.h"
+#include "engineio/frame.h"
 #include "engineio/packet.h"
 #include "engineio/sid.h"
 #include "util/ring.h"
 
 namespace sbcmon::engineio {
-
-// An encoded packet shared by every session it is queued on.
-using Buffer = std::shared_ptr<const std::string>;
 
 inline constexpr std::uint64_t kNever = UINT64_MAX;
 // python-engineio rejects a polling payload of more than 16 packets.
@@ -51,7 +49,7 @@ enum class Due : std::uint8_t { kNothing, kPing, kPingTimeout, kUpgradeTimeout }
 
 class Session {
  public:
-  using Queue = util::Ring<Outgoing, config::kSessionQueueMax>;
+  using Queue = util::GrowingQueue<Outgoing, config::kSessionQueueMax>;
   static_assert(config::kSessionQueueMax >= 1, "a session queue needs room for one packet");
 
   // Starts the session at `now` on polling, or on a websocket from the start.
@@ -70,16 +68,16 @@ class Session {
 
   // Queues one packet. False (nothing queued) when over the packet or byte cap.
   bool push(PacketType type, Buffer data, bool binary, const Limits& limits);
-  std::size_t queued() const { return queue_ ? queue_->size() : 0; }
+  std::size_t queued() const { return queue_.size(); }
   std::size_t queued_bytes() const { return queued_bytes_; }
 
   // The next polling response into `out` (replaced): up to kMaxPacketsPerPoll
   // packets and about maxPayload bytes; a noop while upgrading or upgraded; the
   // close answer once closed. kNone when there is nothing to say yet.
   Payload take_payload(std::string& out, const Limits& limits);
-  // The next websocket frame into `out` (replaced): the probe's "3probe" first,
-  // then queued packets once upgraded. False when there is none.
-  bool take_frame(std::string& out, bool& binary);
+  // The next websocket packet into `out`: the probe's answer first (a pong
+  // carrying `probe`), then queued packets once upgraded. False when there is none.
+  bool take_frame(Outgoing& out, const Buffer& probe);
 
   // Heartbeat. v4: the server pings every pingInterval and expects a pong within
   // pingTimeout. v3: the client pings; it must do so within pingInterval + pingTimeout.
@@ -115,6 +113,7 @@ class Session {
   std::size_t inbound_reserved = 0;  // bytes of body/message held against the memory budget
   std::uint8_t endpoint = 0;  // the engine's Endpoint
   std::uint32_t generation = 0;
+  std::uint32_t live_pos = 0;  // the engine's place for it in its live list, while live()
 
  private:
   Outgoing pop();
@@ -124,9 +123,9 @@ class Session {
   bool binary_payload_ = false;
   bool closed_by_client_ = false;
   bool probe_reply_ = false;
-  // Allocated the first time the slot is used and kept: memory follows the peak
-  // number of sessions, bounded by the table size.
-  std::unique_ptr<Queue> queue_;
+  // A few slots, grown only while this client falls behind (and given back when
+  // the session closes), never more than the cap.
+  Queue queue_;
   std::size_t queued_bytes_ = 0;
   std::uint64_t ping_at_ = kNever;     // v4: next ping
   std::uint64_t pong_by_ = kNever;     // v4: pong due; v3: the client's next ping due

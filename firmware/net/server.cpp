@@ -309,12 +309,38 @@ struct Server::Impl final : eio::Port {
     arm();
   }
 
-  static void on_engine_timer(lws_sorted_usec_list_t* sul) {
-    Impl* self = reinterpret_cast<Timer*>(sul)->self;
-    self->engine_armed_ms = eio::kNever;
-    self->engine->tick(monotonic_ms());
-    self->arm();
+  // lws 4.1 gives poll() the wait to its next timer truncated to whole
+  // milliseconds, so the last fraction of a millisecond before one of ours
+  // would be spent in poll(..., 0) calls, each a wakeup (sleeping it instead
+  // would stall every connection). A timer of ours due within that last
+  // millisecond runs now instead: the engine counts time in whole milliseconds
+  // and is handed its deadline, the sample grid stays absolute.
+  void run_timers_in_last_ms() {
+    const lws_usec_t now = lws_now_usecs();
+    auto in_last_ms = [now](const Timer& t) {
+      return t.sul.us != 0 && t.sul.us > now && t.sul.us - now < LWS_US_PER_MS;
+    };
+    if (in_last_ms(tick_timer)) {
+      lws_sul_cancel(&tick_timer.sul);
+      on_tick_timer(&tick_timer.sul);
+    }
+    if (in_last_ms(engine_timer)) {
+      lws_sul_cancel(&engine_timer.sul);
+      fire_engine();
+    }
   }
+
+  // The engine's timer fell due (or is within its last millisecond): fire what
+  // is due at its deadline, then arm the next.
+  void fire_engine() {
+    const std::uint64_t due = engine_armed_ms;
+    engine_armed_ms = eio::kNever;
+    const std::uint64_t now = monotonic_ms();
+    engine->tick(due != eio::kNever && due > now ? due : now);
+    arm();
+  }
+
+  static void on_engine_timer(lws_sorted_usec_list_t* sul) { reinterpret_cast<Timer*>(sul)->self->fire_engine(); }
 
   // ---- HTTP responses ------------------------------------------------------------
   static int add_header(lws* wsi, const char* name, const char* value, unsigned char** p,
@@ -796,16 +822,17 @@ struct Server::Impl final : eio::Port {
     }
     if (!linked(wsi, c, Channel::kWebSocket)) return 0;
     // Several frames per callback while the socket takes them keeps latency low
-    // for bursts without starving other connections.
-    bool binary = false;
+    // for bursts without starving other connections. Each is written straight
+    // from the frame it was encoded into, shared by every session (lws puts its
+    // header in the frame's headroom, and copies what the kernel does not take).
+    static_assert(LWS_PRE <= eio::Frame::kHeadroom, "a frame's headroom must fit the websocket header");
     for (int budget = 16; budget > 0; --budget) {
-      tx.assign(LWS_PRE, '\0');
-      if (!engine->take_frame(c->session, body, binary)) return 0;
-      tx.append(body);
-      if (lws_write(wsi, reinterpret_cast<unsigned char*>(tx.data()) + LWS_PRE,
-                    tx.size() - LWS_PRE, binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT) < 0)
+      eio::WsFrame f;
+      if (!engine->take_frame(c->session, f)) return 0;
+      if (lws_write(wsi, reinterpret_cast<unsigned char*>(f.data), f.size,
+                    f.binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT) < 0)
         return -1;
-      latency.frame(tx.size() - LWS_PRE);
+      latency.frame(f.size);
       // Asking whether the socket takes more costs a poll(2): only when there is more.
       if (engine->queued(c->session) != 0 && lws_send_pipe_choked(wsi)) break;
     }
@@ -1071,6 +1098,7 @@ bool Server::start(const ServerConfig& config, std::string& error) {
   sio_options.connect_timeout_ms = config.connect_timeout_ms;
   sio_options.token = config.token;
   sio_options.budget = &m.budget;
+  sio_options.sids = &m.sids;
   m.sio = std::make_unique<socketio::Server>(*m.engine, std::move(sio_options));
   m.engine->attach(m.sio.get());
 
@@ -1153,6 +1181,7 @@ int Server::run() {
   }
   int rc = 0;
   while (g_stop == 0) {
+    m.run_timers_in_last_ms();
     if (lws_service(m.ctx, 0) < 0) {
       rc = 1;
       break;

@@ -5,8 +5,10 @@
 
 #include <cJSON.h>
 
+#include <algorithm>
 #include <array>
 #include <utility>
+#include <vector>
 
 #include "config/config.h"
 #include "engineio/sid.h"
@@ -66,6 +68,7 @@ struct Server::Impl {
     std::size_t bin_reserved = 0;  // bytes of bin_parts held against options.budget
     std::uint32_t auth_failures = 0;
     std::array<std::string, kMaxAttachments> bin_parts;
+    std::size_t live_pos = 0;  // index in Impl::live while used
   };
   struct Namespace {
     bool used = false;
@@ -74,20 +77,54 @@ struct Server::Impl {
     std::size_t connected = 0;
   };
 
-  Impl(EngineLink& l, ServerOptions o)
-      : link(l), options(o), sessions(std::make_unique<Session[]>(kMaxSessions)) {}
+  Impl(EngineLink& l, ServerOptions o) : link(l), options(o), slots(kMaxSessions) {
+    live.reserve(kMaxSessions);
+    scratch.reserve(kMaxSessions);
+    if (options.sids == nullptr) {
+      own_sids = std::make_unique<engineio::SidGenerator>();
+      options.sids = own_sids.get();
+    }
+  }
 
   EngineLink& link;
   ServerOptions options;
-  std::unique_ptr<Session[]> sessions;  // fixed: kMaxSessions slots, allocated once
+  // kMaxSessions slots, each allocated the first time it is used and kept:
+  // memory follows the peak number of sessions, bounded by the table.
+  std::vector<std::unique_ptr<Session>> slots;
+  // The used slots in no particular order: broadcast, tick and find visit
+  // only these, never the whole table.
+  std::vector<Session*> live;
+  std::vector<Session*> scratch;  // a copy of `live` to iterate while handlers change it
   std::array<Namespace, kMaxNamespaces> nsps;
-  engineio::SidGenerator sid_gen;
+  std::unique_ptr<engineio::SidGenerator> own_sids;  // when options.sids was not given
 
   Session* find(SessionHandle h) {
-    for (std::size_t i = 0; i < kMaxSessions; ++i) {
-      if (sessions[i].used && sessions[i].handle == h) return &sessions[i];
+    for (Session* s : live) {
+      if (s->handle == h) return s;
     }
     return nullptr;
+  }
+  const Session* find(SessionHandle h) const { return const_cast<Impl*>(this)->find(h); }
+
+  // A free slot made used (allocated on first use); nullptr when the table is full.
+  Session* acquire() {
+    if (live.size() >= slots.size()) return nullptr;
+    for (auto& slot : slots) {
+      if (!slot) slot = std::make_unique<Session>();
+      if (slot->used) continue;
+      reset(*slot);
+      slot->used = true;
+      slot->live_pos = live.size();
+      live.push_back(slot.get());
+      return slot.get();
+    }
+    return nullptr;
+  }
+
+  // The live sessions as they are now, safe to walk while handlers open and close.
+  const std::vector<Session*>& snapshot() {
+    scratch.assign(live.begin(), live.end());
+    return scratch;
   }
 
   std::optional<std::uint16_t> find_nsp(std::string_view name) const {
@@ -105,14 +142,15 @@ struct Server::Impl {
     return &s->sockets[id.nsp];
   }
 
+  // `packet` was started with engineio::Frame::begin(): it becomes the frame as is.
   bool send_text(SessionHandle h, std::string packet) {
-    return link.send(h, std::make_shared<const std::string>(std::move(packet)), false);
+    return link.send(h, engineio::Frame::adopt(std::move(packet)), false);
   }
 
   bool send_attachments(SessionHandle h, Attachments att) {
     bool ok = true;
     for (std::size_t i = 0; i < att.count; ++i) {
-      ok = link.send(h, std::make_shared<const std::string>(att.items[i]), true) && ok;
+      ok = link.send(h, engineio::Frame::copy(att.items[i]), true) && ok;
     }
     return ok;
   }
@@ -128,6 +166,13 @@ struct Server::Impl {
   }
 
   void reset(Session& s) {
+    if (s.used) {
+      // Swap-remove from the live list.
+      Session* last = live.back();
+      live[s.live_pos] = last;
+      last->live_pos = s.live_pos;
+      live.pop_back();
+    }
     s.used = false;
     s.closing = false;
     s.ever_connected = false;
@@ -152,7 +197,7 @@ struct Server::Impl {
   // `bare_for_v4`: a refusal to a Socket.IO v4 client carries the bare message
   // string, as the reference server does; "Invalid namespace" is an object for all.
   void send_connect_error(Session& s, std::string_view nsp, std::string_view message, bool bare_for_v4) {
-    std::string out;
+    std::string out = engineio::Frame::begin();
     append_header(out, PacketType::kConnectError, 0, nsp, std::nullopt);
     if (bare_for_v4 && s.proto == Protocol::kV3) {
       append_json_string(out, message);
@@ -192,7 +237,7 @@ struct Server::Impl {
     }
     if (!(s = find(h)) || s->closing) return;
     Socket& sock = s->sockets[idx];
-    if (s->proto == Protocol::kV4 && !sid_gen.next(sock.sid)) {
+    if (s->proto == Protocol::kV4 && !options.sids->next(sock.sid)) {
       fail(*s);
       return;
     }
@@ -205,7 +250,7 @@ struct Server::Impl {
   }
 
   void send_connect_reply(Session& s, std::uint16_t idx) {
-    std::string out;
+    std::string out = engineio::Frame::begin();
     append_header(out, PacketType::kConnect, 0, nsps[idx].name, std::nullopt);
     if (s.proto == Protocol::kV4) {
       out += "{\"sid\":\"";
@@ -220,7 +265,7 @@ struct Server::Impl {
     if (!s.sockets[idx].connected) return;
     const SessionHandle h = s.handle;
     if (notify) {
-      std::string out;
+      std::string out = engineio::Frame::begin();
       append_header(out, PacketType::kDisconnect, 0, nsps[idx].name, std::nullopt);
       send_text(h, std::move(out));
     }
@@ -372,8 +417,7 @@ struct Server::Impl {
 
   std::string encode_event(std::uint16_t idx, std::string_view event, std::string_view args,
                            std::size_t attachments, std::optional<std::uint64_t> id) const {
-    std::string out;
-    out.reserve(16 + nsps[idx].name.size() + event.size() + args.size());
+    std::string out = engineio::Frame::begin(16 + nsps[idx].name.size() + event.size() + args.size());
     append_header(out, attachments ? PacketType::kBinaryEvent : PacketType::kEvent, attachments,
                   nsps[idx].name, id);
     out.push_back('[');
@@ -425,21 +469,13 @@ void Server::on_open(SessionHandle session, engineio::Protocol protocol, std::ui
     // The engine reused a live handle: the old session is gone for good.
     on_close(old->handle);
   }
-  Impl::Session* s = nullptr;
-  for (std::size_t i = 0; i < kMaxSessions; ++i) {
-    if (!im.sessions[i].used) {
-      s = &im.sessions[i];
-      break;
-    }
-  }
+  Impl::Session* s = im.acquire();
   if (!s) {
     // The engine's table is sized the same, so this means a bookkeeping bug there;
     // refusing the newcomer keeps existing sessions intact.
     im.link.close(session);
     return;
   }
-  im.reset(*s);
-  s->used = true;
   s->handle = session;
   s->proto = protocol;
   s->opened_ms = now_ms;
@@ -457,7 +493,7 @@ void Server::on_open(SessionHandle session, engineio::Protocol protocol, std::ui
     // No "/" namespace registered: still confirm it, because v4 clients wait for
     // it before using other namespaces; no socket exists for it here.
     s->ever_connected = true;
-    im.send_text(session, "0");
+    im.send_text(session, engineio::Frame::begin().append("0"));
   }
 }
 
@@ -501,11 +537,21 @@ void Server::on_close(SessionHandle session) {
 
 void Server::tick(std::uint64_t now_ms) {
   Impl& im = *impl_;
-  for (std::size_t i = 0; i < kMaxSessions; ++i) {
-    Impl::Session& s = im.sessions[i];
-    if (!s.used || s.closing || s.ever_connected) continue;
-    if (now_ms - s.opened_ms >= im.options.connect_timeout_ms) im.fail(s);
+  if (next_deadline() > now_ms) return;
+  for (Impl::Session* s : im.snapshot()) {
+    // fail() runs on_close at once, which may free other sessions too.
+    if (!s->used || s->closing || s->ever_connected) continue;
+    if (now_ms - s->opened_ms >= im.options.connect_timeout_ms) im.fail(*s);
   }
+}
+
+std::uint64_t Server::next_deadline() const {
+  std::uint64_t next = kNoDeadline;
+  for (const Impl::Session* s : impl_->live) {
+    if (s->closing || s->ever_connected) continue;
+    next = std::min(next, s->opened_ms + impl_->options.connect_timeout_ms);
+  }
+  return next;
 }
 
 bool Server::joined_any(SessionHandle session) const {
@@ -538,7 +584,7 @@ bool Server::emit_with_ack(SocketId to, std::string_view event, std::string_view
 bool Server::ack(SocketId to, std::uint64_t id, std::string_view args, Attachments att) {
   Impl& im = *impl_;
   if (!im.socket(to)) return false;
-  std::string out;
+  std::string out = engineio::Frame::begin();
   append_header(out, att.count ? PacketType::kBinaryAck : PacketType::kAck, att.count,
                 im.nsps[to.nsp].name, id);
   out.push_back('[');
@@ -551,12 +597,14 @@ bool Server::ack(SocketId to, std::uint64_t id, std::string_view args, Attachmen
 std::size_t Server::broadcast(std::uint16_t nsp, std::string_view event, std::string_view args) {
   Impl& im = *impl_;
   if (nsp >= kMaxNamespaces || !im.nsps[nsp].used || im.nsps[nsp].connected == 0) return 0;
-  const Buffer packet = std::make_shared<const std::string>(im.encode_event(nsp, event, args, 0, std::nullopt));
+  // Encoded once, straight into the frame every session's websocket writes.
+  const Buffer packet = engineio::Frame::adopt(im.encode_event(nsp, event, args, 0, std::nullopt));
   std::size_t sent = 0;
-  for (std::size_t i = 0; i < kMaxSessions; ++i) {
-    const Impl::Session& s = im.sessions[i];
-    if (!s.used || s.closing || !s.sockets[nsp].connected) continue;
-    if (im.link.send(s.handle, packet, false)) ++sent;
+  // A failed send closes that session, and the memory budget may close another:
+  // walk a copy of the live list, looking at each session as it is now.
+  for (const Impl::Session* s : im.snapshot()) {
+    if (!s->used || s->closing || !s->sockets[nsp].connected) continue;
+    if (im.link.send(s->handle, packet, false)) ++sent;
   }
   return sent;
 }

@@ -11,7 +11,9 @@
 #include <string>
 #include <string_view>
 
+#include "engineio/frame.h"
 #include "engineio/packet.h"
+#include "engineio/sid.h"
 #include "util/budget.h"
 
 namespace sbcmon::socketio {
@@ -19,7 +21,9 @@ namespace sbcmon::socketio {
 // Opaque handle of one Engine.IO session, chosen by the engine layer.
 using SessionHandle = std::uint32_t;
 // An encoded packet shared by every session it is queued on (encode once, send many).
-using Buffer = std::shared_ptr<const std::string>;
+using Buffer = engineio::Buffer;
+// No deadline pending (next_deadline()).
+inline constexpr std::uint64_t kNoDeadline = UINT64_MAX;
 
 // What the Socket.IO layer needs from the Engine.IO layer.
 class EngineLink {
@@ -83,6 +87,9 @@ struct ServerOptions {
   std::uint32_t max_auth_failures = 3;
   // Partial binary attachments are reserved here (inbound); nullptr = unbounded.
   util::MemoryBudget* budget = nullptr;
+  // Socket ids come from here (the Engine.IO layer's generator, shared: one
+  // DRBG per process); nullptr = the server makes its own. Must outlive it.
+  engineio::SidGenerator* sids = nullptr;
 };
 
 // True when the auth JSON carries {"token": <token>}; constant time in the token.
@@ -116,6 +123,9 @@ class Server {
   void on_close(SessionHandle session);
   // Closes sessions that joined no namespace within connect_timeout_ms.
   void tick(std::uint64_t now_ms);
+  // When tick() next has something to do: the earliest connect timeout of a
+  // session not yet joined; kNoDeadline when none is pending.
+  std::uint64_t next_deadline() const;
   // True once the session joined a namespace (so passed the token, if any).
   bool joined_any(SessionHandle session) const;
   // Replaces the token CONNECTs must carry ("" = open); sessions already joined stay.

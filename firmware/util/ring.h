@@ -1,11 +1,14 @@
 // Fixed-capacity ring: storage is a member array (no heap), iteration is oldest
 // first. Two policies for a full ring, chosen per call: push() drops the oldest
-// (the sample history), try_push() refuses (the Engine.IO outbound queue).
+// (the sample history), try_push() refuses. GrowingQueue: the same bound for the
+// Engine.IO outbound queue, with storage that follows what is queued.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <utility>
 
 namespace sbcmon::util {
@@ -108,6 +111,71 @@ class Ring {
 
  private:
   std::array<T, N> data_{};
+  std::size_t head_ = 0;  // index of the oldest element
+  std::size_t size_ = 0;
+};
+
+// A FIFO of at most N elements whose storage starts at `Initial` slots and
+// doubles only while a reader falls behind; reset() gives grown storage back. A
+// session's queue then costs a few slots, not N, and still never holds more
+// than N (try_push refuses: the caller's slow-client policy applies).
+template <typename T, std::size_t N, std::size_t Initial = 8>
+class GrowingQueue {
+  static_assert(N >= 1 && Initial >= 1, "a queue needs room for one element");
+
+ public:
+  // Elements the queue can ever hold.
+  static constexpr std::size_t capacity() { return N; }
+  // Elements held.
+  std::size_t size() const { return size_; }
+  // Slots allocated now (<= N).
+  std::size_t allocated() const { return cap_; }
+
+  // Appends by move; false (nothing changed) when N are held.
+  bool try_push(T&& v) {
+    if (size_ == N) return false;
+    if (size_ == cap_) grow();
+    data_[(head_ + size_) % cap_] = std::move(v);
+    ++size_;
+    return true;
+  }
+
+  // Removes and returns the oldest element; the queue must not be empty. The
+  // slot is reset to T{} so it holds no resources.
+  T pop_front() {
+    T out = std::move(data_[head_]);
+    data_[head_] = T{};
+    head_ = (head_ + 1) % cap_;
+    --size_;
+    return out;
+  }
+
+  // Empties the queue (freeing what its elements own); storage beyond `Initial`
+  // slots is given back.
+  void reset() {
+    while (size_ > 0) pop_front();
+    head_ = 0;
+    if (cap_ > std::min(Initial, N)) {
+      data_.reset();
+      cap_ = 0;
+    }
+  }
+
+  // i-th element, 0 = oldest; i must be < size().
+  const T& operator[](std::size_t i) const { return data_[(head_ + i) % cap_]; }
+
+ private:
+  void grow() {
+    const std::size_t n = cap_ == 0 ? std::min(Initial, N) : std::min(N, 2 * cap_);
+    auto bigger = std::make_unique<T[]>(n);
+    for (std::size_t i = 0; i < size_; ++i) bigger[i] = std::move(data_[(head_ + i) % cap_]);
+    data_ = std::move(bigger);
+    cap_ = n;
+    head_ = 0;
+  }
+
+  std::unique_ptr<T[]> data_;
+  std::size_t cap_ = 0;
   std::size_t head_ = 0;  // index of the oldest element
   std::size_t size_ = 0;
 };

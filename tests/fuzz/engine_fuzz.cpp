@@ -75,7 +75,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::uint8_t pick = byte();
     const sio::SessionHandle hd =
         handles.empty() ? pick : handles[pick % handles.size()] ^ (pick & 0x80 ? 1u << 12 : 0u);
-    bool binary = false;
     switch (op % 12) {
       case 0: {
         sio::SessionHandle nh = 0;
@@ -108,7 +107,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         engine.ws_data(hd, chunk(), pick & 1, pick & 2, pick & 4, now);
         break;
       case 8:
-        while (engine.take_frame(hd, out, binary)) {
+        for (eio::WsFrame f; engine.take_frame(hd, f);) {
+          // The message must stay inside its frame, with the headroom in front.
+          if (f.size > f.frame->size() + 1) __builtin_trap();
         }
         break;
       case 9:
@@ -119,7 +120,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         engine.tick(now);
         break;
       case 11:
-        engine.send(hd, std::make_shared<const std::string>("2[\"x\"]"), pick & 1);
+        engine.send(hd, eio::Frame::copy("2[\"x\"]"), pick & 1);
         break;
     }
     check(engine);

@@ -87,10 +87,9 @@ class EngineTest : public ::testing::Test {
   }
 
   std::string frame(SessionHandle h) {
-    std::string out;
-    bool binary = false;
-    if (!engine_.take_frame(h, out, binary)) return "<none>";
-    return out;
+    WsFrame f;
+    if (!engine_.take_frame(h, f)) return "<none>";
+    return std::string(f.data, f.size);
   }
 
   void ws(SessionHandle h, std::string_view msg, std::uint64_t now) {
@@ -153,7 +152,7 @@ TEST_F(EngineTest, HeldPollIsWokenAndAnsweredWhenAPacketIsQueued) {
   ASSERT_EQ(engine_.poll(h), PollStart::kHold);
   EXPECT_EQ(payload(h), "");  // nothing yet: keep holding
   port_.calls.clear();
-  ASSERT_TRUE(engine_.send(h, std::make_shared<const std::string>("hello"), false));
+  ASSERT_TRUE(engine_.send(h, Frame::copy("hello"), false));
   EXPECT_TRUE(port_.woke(h, Channel::kPoll));
   EXPECT_EQ(payload(h), "4hello");
   // Answered: the next poll is held again.
@@ -163,7 +162,7 @@ TEST_F(EngineTest, HeldPollIsWokenAndAnsweredWhenAPacketIsQueued) {
 
 TEST_F(EngineTest, APollWithPacketsWaitingIsAnsweredAtOnceInBatchesOfSixteen) {
   const SessionHandle h = open_polling();
-  for (int i = 0; i < 20; ++i) engine_.send(h, std::make_shared<const std::string>("x"), false);
+  for (int i = 0; i < 20; ++i) engine_.send(h, Frame::copy("x"), false);
   ASSERT_EQ(engine_.poll(h), PollStart::kAnswer);
   std::string first = payload(h);
   EXPECT_EQ(std::count(first.begin(), first.end(), '\x1e'), 15);
@@ -180,7 +179,7 @@ TEST_F(EngineTest, OverlappingPollClosesTheSessionAndAnswersTheHeldOne) {
   EXPECT_EQ(engine_.live(), 0u);
   EXPECT_EQ(payload(h), "1");
   EXPECT_EQ(engine_.phase(h), Phase::kFree);
-  EXPECT_FALSE(engine_.send(h, std::make_shared<const std::string>("late"), false));
+  EXPECT_FALSE(engine_.send(h, Frame::copy("late"), false));
   EXPECT_TRUE(engine_.consistent());
 }
 
@@ -222,7 +221,7 @@ TEST_F(EngineTest, UpgradeWithProbeReleasesThePollWithANoopAndMovesTheQueue) {
   // While upgrading a poll is answered at once with a noop.
   EXPECT_EQ(engine_.poll(h), PollStart::kAnswer);
   EXPECT_EQ(payload(h), "6");
-  engine_.send(h, std::make_shared<const std::string>("queued"), false);
+  engine_.send(h, Frame::copy("queued"), false);
   EXPECT_EQ(frame(h), "<none>");  // not before "5"
   ws(h, "5", 30);
   EXPECT_EQ(engine_.phase(h), Phase::kWebSocket);
@@ -239,7 +238,7 @@ TEST_F(EngineTest, ProbeClosedBeforeTheUpgradeLeavesTheSessionPolling) {
   ws(h, "2probe", 20);
   engine_.closed(h, Channel::kWebSocket);
   EXPECT_EQ(engine_.phase(h), Phase::kPolling);
-  engine_.send(h, std::make_shared<const std::string>("still"), false);
+  engine_.send(h, Frame::copy("still"), false);
   EXPECT_EQ(payload(h), "4still");
   EXPECT_TRUE(engine_.consistent());
 }
@@ -297,6 +296,96 @@ TEST_F(EngineTest, V3ClientPingsAreAnsweredAndTheirAbsenceTimesOut) {
   EXPECT_EQ(engine_.phase(h), Phase::kFree);
 }
 
+// With the Socket.IO layer attached the engine's next deadline is the earliest
+// real one (a ping, a connect timeout), never a periodic sweep.
+TEST(EngineDeadlines, TheNextDeadlineIsARealOneAndFollowsOnlyLiveSessions) {
+  FakePort port;
+  SidGenerator sids;
+  Engine engine(config(), port, sids);
+  sbcmon::socketio::ServerOptions so;
+  so.connect_timeout_ms = 500;  // after the first pings (kInterval 300)
+  so.sids = &sids;
+  sbcmon::socketio::Server sio(engine, so);
+  engine.attach(&sio);
+  ASSERT_TRUE(sio.add_namespace("/", {}));
+  EXPECT_EQ(engine.next_deadline(), kNever);
+  SessionHandle a = 0;
+  SessionHandle b = 0;
+  SessionHandle c = 0;
+  ASSERT_EQ(engine.open(Endpoint::kSocketIo, Protocol::kV4, true, false, "", 10, a), Opened::kOk);
+  ASSERT_EQ(engine.open(Endpoint::kSocketIo, Protocol::kV4, true, false, "", 20, b), Opened::kOk);
+  ASSERT_EQ(engine.open(Endpoint::kSocketIo, Protocol::kV4, true, false, "", 30, c), Opened::kOk);
+  EXPECT_EQ(engine.next_deadline(), 10u + kInterval);  // a's ping, before any connect timeout
+  EXPECT_EQ(engine.ws_data(a, "40", true, true, false, 40), WsData::kOk);  // a joins "/"
+  EXPECT_EQ(engine.ws_data(c, "40", true, true, false, 40), WsData::kOk);
+  engine.closed(a, Channel::kWebSocket);  // a goes: the next is b's ping
+  EXPECT_EQ(engine.next_deadline(), 20u + kInterval);
+  EXPECT_TRUE(engine.consistent());
+  // Pings go to the live sessions only, each at its own deadline.
+  EXPECT_EQ(engine.tick(20 + kInterval), 30u + kInterval);
+  EXPECT_EQ(engine.queued(b), 2u);  // the open packet, the ping
+  EXPECT_EQ(engine.tick(30 + kInterval), 20u + kInterval + kTimeout);
+  EXPECT_EQ(engine.queued(c), 3u);  // the open packet, the CONNECT reply, the ping
+  EXPECT_EQ(engine.ws_data(b, "3", true, true, false, 20 + kInterval + 1), WsData::kOk);
+  EXPECT_EQ(engine.ws_data(c, "3", true, true, false, 30 + kInterval + 1), WsData::kOk);
+  // b never joined: its connect timeout at 20 + 500 comes before the next pings.
+  EXPECT_EQ(engine.next_deadline(), 20u + 500);
+  engine.tick(20 + 500 - 1);
+  EXPECT_EQ(engine.phase(b), Phase::kWebSocket);
+  EXPECT_EQ(engine.tick(20 + 500), 30u + kInterval + 1 + kInterval);  // then c's next ping
+  EXPECT_EQ(engine.phase(b), Phase::kFree);
+  EXPECT_EQ(engine.phase(c), Phase::kWebSocket);
+  EXPECT_EQ(engine.live(), 1u);
+  EXPECT_TRUE(engine.consistent());
+}
+
+// Encode once: every websocket session writes the one shared frame, in place
+// (the transport's header goes in its headroom), and the frame is freed when
+// the last session has written it. Polling sessions read the same payload.
+TEST_F(EngineTest, WebSocketSessionsWriteTheOneSharedFrameUntilTheLastIsDone) {
+  SessionHandle v4 = 0;
+  SessionHandle v3 = 0;
+  ASSERT_EQ(engine_.open(Endpoint::kEcho, Protocol::kV4, true, false, "", 0, v4), Opened::kOk);
+  ASSERT_EQ(engine_.open(Endpoint::kEcho, Protocol::kV3, true, false, "", 0, v3), Opened::kOk);
+  const SessionHandle polling = open_polling();
+  EXPECT_EQ(frame(v4).substr(0, 8), "0{\"sid\":");
+  EXPECT_EQ(frame(v3).substr(0, 8), "0{\"sid\":");
+
+  Buffer text = Frame::copy("42[\"sample\",1]");
+  const std::weak_ptr<Frame> watch = text;
+  for (SessionHandle h : {v4, v3, polling}) ASSERT_TRUE(engine_.send(h, text, false));
+  text.reset();
+  WsFrame a;
+  ASSERT_TRUE(engine_.take_frame(v4, a));
+  EXPECT_EQ(std::string(a.data, a.size), "442[\"sample\",1]");
+  EXPECT_FALSE(a.binary);
+  // The transport may overwrite the headroom in front of the message.
+  std::fill(a.data - Frame::kHeadroom, a.data, '\xee');
+  const char* first = a.data;
+  a = WsFrame{};
+  EXPECT_FALSE(watch.expired()) << "still queued on the other sessions";
+  WsFrame b;
+  ASSERT_TRUE(engine_.take_frame(v3, b));
+  EXPECT_EQ(b.data, first) << "the same bytes, not a copy per session";
+  EXPECT_EQ(std::string(b.data, b.size), "442[\"sample\",1]");
+  b = WsFrame{};
+  EXPECT_FALSE(watch.expired()) << "the polling session has not read it yet";
+  EXPECT_EQ(payload(polling), "442[\"sample\",1]");
+  EXPECT_TRUE(watch.expired()) << "freed once every session is done with it";
+
+  // One binary frame: a v4 websocket sends the bytes alone, a v3 one the type byte first.
+  const Buffer bin = Frame::copy(std::string("\x01\x02", 2));
+  ASSERT_TRUE(engine_.send(v4, bin, true));
+  ASSERT_TRUE(engine_.send(v3, bin, true));
+  ASSERT_TRUE(engine_.take_frame(v4, a));
+  EXPECT_TRUE(a.binary);
+  EXPECT_EQ(std::string(a.data, a.size), std::string("\x01\x02", 2));
+  ASSERT_TRUE(engine_.take_frame(v3, b));
+  EXPECT_EQ(std::string(b.data, b.size), std::string("\x04\x01\x02", 3));
+  EXPECT_FALSE(engine_.take_frame(v3, b));
+  EXPECT_TRUE(engine_.consistent());
+}
+
 class SlowClientTest : public EngineTest {
  protected:
   SlowClientTest() : EngineTest(4) {}
@@ -305,9 +394,9 @@ class SlowClientTest : public EngineTest {
 TEST_F(SlowClientTest, AQueueOverItsCapClosesTheSession) {
   const SessionHandle h = open_polling();
   for (int i = 0; i < 4; ++i) {
-    EXPECT_TRUE(engine_.send(h, std::make_shared<const std::string>("x"), false));
+    EXPECT_TRUE(engine_.send(h, Frame::copy("x"), false));
   }
-  EXPECT_FALSE(engine_.send(h, std::make_shared<const std::string>("x"), false));
+  EXPECT_FALSE(engine_.send(h, Frame::copy("x"), false));
   EXPECT_EQ(engine_.phase(h), Phase::kFree);
   EXPECT_EQ(engine_.counters().sessions_dropped, 1u);
   EXPECT_TRUE(engine_.consistent());
@@ -338,7 +427,7 @@ TEST_F(EngineTest, TheTableIsBoundedAndStaleHandlesAreRefused) {
   const SessionHandle again = open_polling();
   EXPECT_NE(again, hs[0]);  // same slot, new generation
   EXPECT_EQ(engine_.phase(hs[0]), Phase::kFree);
-  EXPECT_FALSE(engine_.send(hs[0], std::make_shared<const std::string>("x"), false));
+  EXPECT_FALSE(engine_.send(hs[0], Frame::copy("x"), false));
   EXPECT_EQ(engine_.poll(hs[0]), PollStart::kRefuse);
   EXPECT_TRUE(engine_.consistent());
 }
@@ -353,7 +442,7 @@ TEST_F(EngineTest, ABadPacketOnTheProbeClosesOnlyTheProbe) {
   ASSERT_TRUE(engine_.ws_attach(h, 30));
   ws(h, "4hello", 40);
   EXPECT_EQ(engine_.phase(h), Phase::kPolling);
-  engine_.send(h, std::make_shared<const std::string>("alive"), false);
+  engine_.send(h, Frame::copy("alive"), false);
   EXPECT_EQ(payload(h), "4alive");
   EXPECT_TRUE(engine_.consistent());
 }
@@ -376,21 +465,53 @@ TEST_F(EngineTest, ForcedCloseAnswersTheHeldPollWithANoop) {
 
 TEST_F(EngineTest, V3WithoutB64SendsBinaryAsTheXhr2Payload) {
   const SessionHandle h = open_polling(Protocol::kV3, 0, false);
-  engine_.send(h, std::make_shared<const std::string>("hi"), false);
-  engine_.send(h, std::make_shared<const std::string>(std::string("\x01\x02", 2)), true);
+  engine_.send(h, Frame::copy("hi"), false);
+  engine_.send(h, Frame::copy(std::string("\x01\x02", 2)), true);
   std::string out;
   ASSERT_EQ(engine_.poll(h), PollStart::kAnswer);
   ASSERT_EQ(engine_.take_payload(h, out), Payload::kBinary);
   EXPECT_EQ(out, std::string("\x00\x03\xff" "4hi" "\x01\x03\xff\x04\x01\x02", 12));
   // Text only: the text form, binary payloads are for binary data.
-  engine_.send(h, std::make_shared<const std::string>("hi"), false);
+  engine_.send(h, Frame::copy("hi"), false);
   ASSERT_EQ(engine_.take_payload(h, out), Payload::kText);
   EXPECT_EQ(out, "3:4hi");
   // With b64=1 binary goes base64 in the text form.
   const SessionHandle b64 = open_polling(Protocol::kV3, 0, true);
-  engine_.send(b64, std::make_shared<const std::string>(std::string("\x01\x02", 2)), true);
+  engine_.send(b64, Frame::copy(std::string("\x01\x02", 2)), true);
   ASSERT_EQ(engine_.take_payload(b64, out), Payload::kText);
   EXPECT_EQ(out, "6:b4AQI=");
+}
+
+TEST(GrowingQueueTest, StorageGrowsOnlyWithTheBacklogUpToTheCapAndShrinksOnReset) {
+  sbcmon::util::GrowingQueue<std::unique_ptr<int>, 20, 4> q;
+  EXPECT_EQ(q.allocated(), 0u);  // nothing until the first packet
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(q.try_push(std::make_unique<int>(i)));
+    EXPECT_EQ(*q.pop_front(), i);
+  }
+  EXPECT_EQ(q.allocated(), 4u) << "a reader that keeps up never grows it";
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(q.try_push(std::make_unique<int>(i)));
+  EXPECT_EQ(q.allocated(), 20u) << "doubles, but never past the cap";
+  EXPECT_FALSE(q.try_push(std::make_unique<int>(99))) << "the cap holds";
+  EXPECT_EQ(q.size(), 20u);
+  EXPECT_EQ(*q[0], 0);
+  EXPECT_EQ(*q[19], 19);
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(*q.pop_front(), i) << "oldest first across every growth";
+  ASSERT_TRUE(q.try_push(std::make_unique<int>(7)));
+  q.reset();
+  EXPECT_EQ(q.size(), 0u);
+  EXPECT_EQ(q.allocated(), 0u) << "grown storage is given back";
+}
+
+// A session's queue costs a few slots, not the cap: memory follows the backlog.
+TEST_F(EngineTest, ASessionQueueStartsSmallAndIsCappedAtMaxQueue) {
+  SessionHandle h = 0;
+  ASSERT_EQ(engine_.open(Endpoint::kEcho, Protocol::kV4, true, false, "", 0, h), Opened::kOk);
+  for (int i = 0; i < 63; ++i) ASSERT_TRUE(engine_.send(h, Frame::copy("x"), false));
+  EXPECT_EQ(engine_.queued(h), 64u);  // the open packet and 63
+  EXPECT_FALSE(engine_.send(h, Frame::copy("x"), false)) << "max_queue 64: the slow client is dropped";
+  EXPECT_EQ(engine_.phase(h), Phase::kFree);
+  EXPECT_TRUE(engine_.consistent());
 }
 
 TEST(RingTest, TryPushRefusesWhenFullAndPopFrontIsOldestFirst) {

@@ -39,12 +39,12 @@ class FakeLink : public sio::EngineLink {
     for (const auto& s : sent) {
       if (s.session != session) continue;
       if (!s.binary) {
-        out.push_back(*s.packet);
+        out.emplace_back(s.packet->payload());
         continue;
       }
       std::string hex = "<bin:";
       static constexpr char kHex[] = "0123456789abcdef";
-      for (unsigned char c : *s.packet) {
+      for (unsigned char c : s.packet->payload()) {
         hex.push_back(kHex[c >> 4]);
         hex.push_back(kHex[c & 15]);
       }
@@ -383,7 +383,7 @@ TEST_F(ServerTest, BroadcastEncodesOnceAndReachesOnlyThatNamespace) {
     EXPECT_NE(s.session, 4u);
     EXPECT_FALSE(s.binary);
   }
-  EXPECT_EQ(*link.sent[0].packet, R"(2/test,["server_response",{"data":[12.5,3]}])");
+  EXPECT_EQ(link.sent[0].packet->payload(), R"(2/test,["server_response",{"data":[12.5,3]}])");
   EXPECT_EQ(server.broadcast(root, "x", ""), 2u);  // session 4 and the implicit v4 join of 5
   EXPECT_EQ(server.broadcast(7, "x", ""), 0u);
 }
@@ -400,6 +400,68 @@ TEST_F(ServerTest, ConnectTimeoutClosesOnlyUnjoinedSessions) {
   EXPECT_EQ(link.closed, (std::vector<SessionHandle>{1}));
   server.tick(1000 + 90000);
   EXPECT_EQ(link.closed, (std::vector<SessionHandle>{1}));
+}
+
+TEST_F(ServerTest, TheConnectTimeoutIsTheOnlyDeadlineAndJoiningClearsIt) {
+  add_default_namespaces();
+  EXPECT_EQ(server.next_deadline(), sio::kNoDeadline);
+  server.on_open(1, Protocol::kV4, 3000);
+  server.on_open(2, Protocol::kV4, 1000);
+  // The engine's loop sleeps until the earliest one: no periodic sweep.
+  EXPECT_EQ(server.next_deadline(), 1000u + 45000);
+  server.on_message(2, "0", false);
+  EXPECT_EQ(server.next_deadline(), 3000u + 45000);
+  server.on_message(1, "0", false);
+  EXPECT_EQ(server.next_deadline(), sio::kNoDeadline);
+  server.tick(3000 + 45000);
+  EXPECT_TRUE(link.closed.empty());
+}
+
+// Sends that close sessions on the way (the slow-client policy, the memory
+// budget closing another session) must not make a broadcast skip or repeat anyone.
+TEST_F(ServerTest, BroadcastReachesEachLiveSessionOnceWhileSendsCloseOthers) {
+  struct ClosingLink : FakeLink {
+    bool armed = false;
+    bool send(SessionHandle session, sio::Buffer packet, bool binary) override {
+      FakeLink::send(session, packet, binary);
+      if (!armed) return true;
+      if (session == 5 && server) server->on_close(1);  // the budget evicts another
+      if (session == 2) {
+        if (server) server->on_close(2);  // this one fell behind
+        return false;
+      }
+      return true;
+    }
+  };
+  ClosingLink closing;
+  sio::Server s2(closing, sio::ServerOptions{45000, {}});
+  closing.server = &s2;
+  const auto root2 = *s2.add_namespace("/", handlers());
+  for (SessionHandle h = 1; h <= 6; ++h) {
+    s2.on_open(h, Protocol::kV4, 0);
+    s2.on_message(h, "0", false);
+  }
+  s2.on_close(3);  // a hole in the middle of the table
+  closing.sent.clear();
+  closing.armed = true;
+  const std::size_t got = s2.broadcast(root2, "sample", "1");
+  std::map<SessionHandle, int> per;
+  for (const auto& m : closing.sent) ++per[m.session];
+  EXPECT_EQ(per.count(3), 0u) << "a closed session gets nothing";
+  EXPECT_EQ(per[2], 1);
+  EXPECT_EQ(per[4], 1);
+  EXPECT_EQ(per[5], 1);
+  EXPECT_EQ(per[6], 1);
+  EXPECT_LE(per[1], 1);  // reached before or closed before its turn, never twice
+  EXPECT_EQ(got, 3u + static_cast<std::size_t>(per[1]));
+  EXPECT_EQ(s2.connected(root2), 3u);  // 4, 5, 6
+  // The freed slots are reused and the next broadcast sees exactly the live ones.
+  s2.on_open(7, Protocol::kV4, 0);
+  s2.on_message(7, "0", false);
+  closing.armed = false;
+  closing.sent.clear();
+  EXPECT_EQ(s2.broadcast(root2, "sample", "2"), 4u);
+  EXPECT_EQ(closing.sent.size(), 4u);
 }
 
 TEST_F(ServerTest, ConnectTimeoutWaitsForDeferredClose) {
