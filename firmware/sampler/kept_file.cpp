@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -15,7 +16,13 @@ namespace sbcmon::sampler {
 KeptFile::~KeptFile() { close_fd(); }
 
 KeptFile::KeptFile(KeptFile&& o) noexcept
-    : path_(std::move(o.path_)), fd_(o.fd_), retry_tick_(o.retry_tick_), backoff_(o.backoff_) {
+    : path_(std::move(o.path_)),
+      fd_(o.fd_),
+      check_nlink_(o.check_nlink_),
+      on_procfs_(o.on_procfs_),
+      fresh_(o.fresh_),
+      retry_tick_(o.retry_tick_),
+      backoff_(o.backoff_) {
   o.fd_ = -1;
 }
 
@@ -24,6 +31,9 @@ KeptFile& KeptFile::operator=(KeptFile&& o) noexcept {
     close_fd();
     path_ = std::move(o.path_);
     fd_ = o.fd_;
+    check_nlink_ = o.check_nlink_;
+    on_procfs_ = o.on_procfs_;
+    fresh_ = o.fresh_;
     retry_tick_ = o.retry_tick_;
     backoff_ = o.backoff_;
     o.fd_ = -1;
@@ -49,9 +59,10 @@ bool KeptFile::try_open(std::uint64_t tick) {
     // (fixture trees) need the per-tick nlink check, so skip its syscall on a board.
     constexpr long kProcMagic = 0x9fa0, kSysfsMagic = 0x62656572;
     struct statfs sfs;
-    check_nlink_ = !(::fstatfs(fd_, &sfs) == 0 &&
-                     (static_cast<long>(sfs.f_type) == kProcMagic ||
-                      static_cast<long>(sfs.f_type) == kSysfsMagic));
+    const bool known = ::fstatfs(fd_, &sfs) == 0;
+    on_procfs_ = known && static_cast<long>(sfs.f_type) == kProcMagic;
+    check_nlink_ = !(on_procfs_ || (known && static_cast<long>(sfs.f_type) == kSysfsMagic));
+    fresh_ = true;
     return true;
   }
   // A missing sensor stays missing for a while; do not pay a path lookup every tick.
@@ -88,6 +99,22 @@ bool KeptFile::read(std::uint64_t tick, char* buf, std::size_t cap, std::string_
     return true;
   }
   return false;
+}
+
+bool KeptFile::changed(std::uint64_t tick) {
+  if (fd_ < 0 && !try_open(tick)) return true;
+  if (!on_procfs_ || fresh_) {
+    fresh_ = false;
+    return true;
+  }
+  // POLLPRI|POLLERR: the table changed since this fd last polled (the kernel clears the
+  // mark as it reports it). A failed poll counts as a change: read the table.
+  pollfd p{fd_, POLLPRI, 0};
+  int r;
+  do {
+    r = ::poll(&p, 1, 0);
+  } while (r < 0 && errno == EINTR);
+  return r < 0 || (r > 0 && (p.revents & (POLLPRI | POLLERR | POLLNVAL)) != 0);
 }
 
 bool KeptFile::read_trimmed(std::uint64_t tick, char* buf, std::size_t cap, std::string_view& out) {

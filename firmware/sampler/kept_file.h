@@ -28,6 +28,13 @@ class KeptFile {
   // Same as read() into the caller's buffer, trimmed of whitespace and NULs.
   bool read_trimmed(std::uint64_t tick, char* buf, std::size_t cap, std::string_view& out);
 
+  // For a procfs mount table (<proc>/mounts): whether it may have changed since the last
+  // call. The kernel marks a mount-table fd when the namespace's mounts change, and one
+  // poll() reads that mark, which costs far less than reading and parsing the table each
+  // tick. True after every (re)open, when the file is not on procfs (a fixture tree has
+  // no such mark) and when it cannot be opened (read() then reports it missing).
+  bool changed(std::uint64_t tick);
+
   // The path given at construction ("" for a default-constructed, never-read file).
   const std::string& path() const { return path_; }
 
@@ -40,6 +47,8 @@ class KeptFile {
   std::string path_;
   int fd_ = -1;
   bool check_nlink_ = true;  // false on procfs/sysfs, whose nodes are never unlinked
+  bool on_procfs_ = false;
+  bool fresh_ = false;       // opened since changed() last answered
   std::uint64_t retry_tick_ = 0;  // earliest tick to try opening again
   std::uint32_t backoff_ = 1;
 };

@@ -29,6 +29,7 @@ struct SamplerState {
   bool have_net_mono = false;
   std::int64_t net_mono_ns = 0;
   MountReading mounts;
+  bool mounts_valid = false;  // `mounts` holds the table as last read
   DiskReading disks;
   struct DiskPrev {
     bool valid = false;
@@ -506,9 +507,14 @@ void Sampler::read_filesystems(Sample& out) {
   std::fill(std::begin(out.fs_size), std::end(out.fs_size), std::uint64_t{0});
   std::fill(std::begin(out.fs_used), std::end(out.fs_used), std::uint64_t{0});
   std::fill(std::begin(out.fs_avail), std::end(out.fs_avail), std::uint64_t{0});
-  std::string_view v;
-  if (mounts_.read(tick_, big_.data(), big_.size(), v) &&
-      parse_mounts(whole_lines(v, big_.size()), s.mounts)) {
+  // The mount table is read and parsed again only when the kernel says it changed (a
+  // USB stick plugged in, a remount); the figures below are statvfs's, every tick.
+  if (!s.mounts_valid || mounts_.changed(tick_)) {
+    std::string_view v;
+    s.mounts_valid = mounts_.read(tick_, big_.data(), big_.size(), v) &&
+                     parse_mounts(whole_lines(v, big_.size()), s.mounts);
+  }
+  if (s.mounts_valid) {
     for (std::size_t e = 0; e < s.mounts.count; ++e) {
       const MountEntry& m = s.mounts.entries[e];
       std::size_t slot = board_.nfs;
