@@ -190,11 +190,13 @@ describe("Boards view: three boards watched from one page, no hub", { skip }, ()
     assert.equal((await cardsOf(page)).find((x) => x.origin === bbbOrigin).state, "down");
 
     await start("bbb", ["pi4", "live"]);
-    // The retries back off, so this can take as long as the longest gap (30 s).
+    // The retries back off (1 s doubling to 30 s, each ±50 %), and an attempt that meets
+    // the board still starting can wait out the page's 10 s per-attempt timeout before the
+    // next one: on a loaded machine the card can take 30 + 10 s and more to come back.
     const back = await waitFor(async () => {
       const c = (await cardsOf(page)).find((x) => x.origin === bbbOrigin);
       return c.state === "live" && c.history > 0 ? c : null;
-    }, 45000, "the restarted board's card to come back");
+    }, 90000, "the restarted board's card to come back");
     assert.equal(back.status, "live");
     assert.ok(back.spark >= back.history, JSON.stringify(back));
     assert.match(back.model, /BeagleBone Black/);
