@@ -27,25 +27,6 @@ Engine::Engine(const EngineConfig& config, Port& port, SidGenerator& sids)
       probe_(Frame::copy("probe")) {
   cfg_.max_sessions = std::min(cfg_.max_sessions, config::kMaxSessions);
   live_list_.reserve(cfg_.max_sessions);
-  scratch_list_.reserve(cfg_.max_sessions);
-}
-
-// ---- the live list ---------------------------------------------------------------
-void Engine::link_live(Session& s) {
-  s.live_pos = static_cast<std::uint32_t>(live_list_.size());
-  live_list_.push_back(static_cast<std::uint32_t>(&s - sessions_.data()));
-}
-
-void Engine::unlink_live(Session& s) {
-  const std::uint32_t last = live_list_.back();
-  live_list_[s.live_pos] = last;
-  sessions_[last].live_pos = s.live_pos;
-  live_list_.pop_back();
-}
-
-const std::vector<std::uint32_t>& Engine::snapshot() {
-  scratch_list_.assign(live_list_.begin(), live_list_.end());
-  return scratch_list_;
 }
 
 // ---- the table ----------------------------------------------------------------
@@ -68,8 +49,8 @@ Session* Engine::find_live(SessionHandle h) {
 
 const Session* Engine::find_sid(std::string_view sid, Endpoint endpoint) const {
   if (sid.size() != kSidLength) return nullptr;
-  for (const std::uint32_t i : live_list_) {
-    const Session& s = sessions_[i];
+  for (const Session* ls : live_list_) {
+    const Session& s = *ls;
     if (s.endpoint == static_cast<std::uint8_t>(endpoint) && view(s.sid) == sid) return &s;
   }
   return nullptr;
@@ -95,7 +76,7 @@ std::size_t Engine::queued(SessionHandle h) const {
 bool Engine::consistent() const {
   std::size_t live = 0;
   for (std::size_t i = 0; i < live_list_.size(); ++i) {
-    const Session& s = sessions_[live_list_[i]];
+    const Session& s = *live_list_[i];
     if (!s.live() || s.live_pos != i) return false;
   }
   for (const Session& s : sessions_) {
@@ -191,7 +172,7 @@ Opened Engine::open(Endpoint endpoint, Protocol protocol, bool websocket, bool b
   addr.copy(s.addr.data(), std::min(addr.size(), s.addr.size() - 1));
   s.inbound_reserved = 0;
   s.open(protocol, websocket, protocol == Protocol::kV3 && !b64, now, cfg_.limits);
-  link_live(s);
+  live_list_.add(s);
   ++live_;
   ++counters_.sessions_opened;
   const SessionHandle h = handle_of(s);
@@ -215,8 +196,8 @@ Opened Engine::open(Endpoint endpoint, Protocol protocol, bool websocket, bool b
 
 void Engine::count_from(std::string_view addr, std::size_t& sessions, std::size_t& unjoined) const {
   sessions = unjoined = 0;
-  for (const std::uint32_t i : live_list_) {
-    const Session& s = sessions_[i];
+  for (const Session* ls : live_list_) {
+    const Session& s = *ls;
     if (std::string_view(s.addr.data()) != addr) continue;
     ++sessions;
     if (s.endpoint == static_cast<std::uint8_t>(Endpoint::kSocketIo) && sio_ != nullptr &&
@@ -242,8 +223,8 @@ bool Engine::reserve_outbound(Session& s, std::size_t size) {
   if (cfg_.budget == nullptr) return true;
   while (!cfg_.budget->reserve(size, util::Use::kOutbound)) {
     Session* worst = &s;
-    for (const std::uint32_t i : live_list_) {
-      Session& o = sessions_[i];
+    for (Session* lo : live_list_) {
+      Session& o = *lo;
       if (o.queued_bytes() > worst->queued_bytes()) worst = &o;
     }
     ++counters_.over_budget;
@@ -310,7 +291,7 @@ void Engine::close_session(Session& s, bool by_client) {
   release(s.queued_bytes());
   release_inbound(s);
   s.close(by_client);
-  unlink_live(s);
+  live_list_.remove(s);
   --live_;
   if (s.endpoint == static_cast<std::uint8_t>(Endpoint::kSocketIo) && sio_ != nullptr) {
     sio_->on_close(h);
@@ -577,8 +558,8 @@ void Engine::closed(SessionHandle h, Channel channel) {
 // ---- time -------------------------------------------------------------------------
 std::uint64_t Engine::tick(std::uint64_t now) {
   // Closing a session (or a handler it runs) may close others: walk a copy.
-  for (const std::uint32_t i : snapshot()) {
-    Session& s = sessions_[i];
+  for (Session* ls : live_list_.snapshot()) {
+    Session& s = *ls;
     for (;;) {
       const Due d = s.due(now, cfg_.limits);
       if (d == Due::kNothing) break;
@@ -597,7 +578,7 @@ std::uint64_t Engine::tick(std::uint64_t now) {
 
 std::uint64_t Engine::next_deadline() const {
   std::uint64_t next = kNever;
-  for (const std::uint32_t i : live_list_) next = std::min(next, sessions_[i].next_deadline());
+  for (const Session* s : live_list_) next = std::min(next, s->next_deadline());
   // The Socket.IO layer's connect timeouts: its own deadline, no polling grid.
   static_assert(socketio::kNoDeadline == kNever, "one value means no deadline in both layers");
   if (sio_ != nullptr) next = std::min(next, sio_->next_deadline());

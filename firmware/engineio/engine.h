@@ -17,6 +17,7 @@
 #include "engineio/sid.h"
 #include "socketio/server.h"
 #include "util/budget.h"
+#include "util/live_list.h"
 
 namespace sbcmon::engineio {
 
@@ -164,10 +165,6 @@ class Engine final : public socketio::EngineLink {
   bool consistent() const;
 
  private:
-  void link_live(Session& s);
-  void unlink_live(Session& s);
-  // A copy of the live list, to walk while closing sessions changes the list.
-  const std::vector<std::uint32_t>& snapshot();
   Session* find_live(SessionHandle h);
   Session* find_any(SessionHandle h);
   const Session* find_any(SessionHandle h) const;
@@ -199,10 +196,9 @@ class Engine final : public socketio::EngineLink {
   SidGenerator& sids_;
   socketio::Server* sio_ = nullptr;
   std::vector<Session> sessions_;
-  // The table slots of the live sessions, in no order (each Session knows its
-  // place): tick, deadlines and lookups by sid or address visit only these.
-  std::vector<std::uint32_t> live_list_;
-  std::vector<std::uint32_t> scratch_list_;
+  // The live sessions (sessions_ never moves them): tick, deadlines and lookups
+  // by sid or address visit only these.
+  util::LiveList<Session> live_list_;
   std::size_t live_ = 0;
   Counters counters_;
   std::string scratch_;

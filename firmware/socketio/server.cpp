@@ -14,6 +14,7 @@
 #include "engineio/sid.h"
 #include "socketio/packet.h"
 #include "util/ct.h"
+#include "util/live_list.h"
 
 namespace sbcmon::socketio {
 namespace {
@@ -79,7 +80,6 @@ struct Server::Impl {
 
   Impl(EngineLink& l, ServerOptions o) : link(l), options(o), slots(kMaxSessions) {
     live.reserve(kMaxSessions);
-    scratch.reserve(kMaxSessions);
     if (options.sids == nullptr) {
       own_sids = std::make_unique<engineio::SidGenerator>();
       options.sids = own_sids.get();
@@ -93,8 +93,7 @@ struct Server::Impl {
   std::vector<std::unique_ptr<Session>> slots;
   // The used slots in no particular order: broadcast, tick and find visit
   // only these, never the whole table.
-  std::vector<Session*> live;
-  std::vector<Session*> scratch;  // a copy of `live` to iterate while handlers change it
+  util::LiveList<Session> live;
   std::array<Namespace, kMaxNamespaces> nsps;
   std::unique_ptr<engineio::SidGenerator> own_sids;  // when options.sids was not given
 
@@ -114,17 +113,10 @@ struct Server::Impl {
       if (slot->used) continue;
       reset(*slot);
       slot->used = true;
-      slot->live_pos = live.size();
-      live.push_back(slot.get());
+      live.add(*slot);
       return slot.get();
     }
     return nullptr;
-  }
-
-  // The live sessions as they are now, safe to walk while handlers open and close.
-  const std::vector<Session*>& snapshot() {
-    scratch.assign(live.begin(), live.end());
-    return scratch;
   }
 
   std::optional<std::uint16_t> find_nsp(std::string_view name) const {
@@ -166,13 +158,7 @@ struct Server::Impl {
   }
 
   void reset(Session& s) {
-    if (s.used) {
-      // Swap-remove from the live list.
-      Session* last = live.back();
-      live[s.live_pos] = last;
-      last->live_pos = s.live_pos;
-      live.pop_back();
-    }
+    if (s.used) live.remove(s);
     s.used = false;
     s.closing = false;
     s.ever_connected = false;
@@ -538,7 +524,7 @@ void Server::on_close(SessionHandle session) {
 void Server::tick(std::uint64_t now_ms) {
   Impl& im = *impl_;
   if (next_deadline() > now_ms) return;
-  for (Impl::Session* s : im.snapshot()) {
+  for (Impl::Session* s : im.live.snapshot()) {
     // fail() runs on_close at once, which may free other sessions too.
     if (!s->used || s->closing || s->ever_connected) continue;
     if (now_ms - s->opened_ms >= im.options.connect_timeout_ms) im.fail(*s);
@@ -602,7 +588,7 @@ std::size_t Server::broadcast(std::uint16_t nsp, std::string_view event, std::st
   std::size_t sent = 0;
   // A failed send closes that session, and the memory budget may close another:
   // walk a copy of the live list, looking at each session as it is now.
-  for (const Impl::Session* s : im.snapshot()) {
+  for (const Impl::Session* s : im.live.snapshot()) {
     if (!s->used || s->closing || !s->sockets[nsp].connected) continue;
     if (im.link.send(s->handle, packet, false)) ++sent;
   }
