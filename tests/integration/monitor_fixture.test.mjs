@@ -166,7 +166,7 @@ describe("monitor: pi4 fixture replay", { skip }, () => {
   });
 
   it("history (socket and HTTP) holds the same figures for those ticks", async () => {
-    const h = await r.socket.timeout(3000).emitWithAck("history", { since: first.t - 1 });
+    const h = await r.socket.timeout(deadline(3000)).emitWithAck("history", { since: first.t - 1 });
     const http = JSON.parse((await get(server.port, `/api/v1/history?since=${first.t - 1}`)).text);
     for (const [src, hist] of [["ack", h], ["http", http]]) {
       const ib = hist.seq.indexOf(b.seq);

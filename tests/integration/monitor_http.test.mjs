@@ -66,7 +66,7 @@ describe("monitor: HTTP endpoints", { skip }, () => {
         assert.equal(r.status, 200);
         assert.match(r.headers["content-type"], /^application\/json/);
         const viaHttp = JSON.parse(r.text);
-        const viaAck = await socket.timeout(3000).emitWithAck("history", { since });
+        const viaAck = await socket.timeout(deadline(3000)).emitWithAck("history", { since });
         last = { viaHttp, viaAck };
         same = JSON.stringify(viaHttp.seq) === JSON.stringify(viaAck.seq);
         if (same) assert.deepEqual(viaHttp, viaAck);

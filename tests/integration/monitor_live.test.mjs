@@ -123,7 +123,7 @@ describe("monitor: board, history and live samples on /", { skip }, () => {
     const mid = Math.floor(h.seq.length / 2);
     const since = h.t[mid];
 
-    const ack = await c.timeout(3000).emitWithAck("history", { since });
+    const ack = await c.timeout(deadline(3000)).emitWithAck("history", { since });
     const seqs = historySeqs(ack);
     assertContiguous(seqs, "ack since a sample's own t");
     assert.equal(seqs[0], h.seq[mid] + 1, `since=${since} (t of seq ${h.seq[mid]}) must exclude that sample`);
@@ -135,14 +135,14 @@ describe("monitor: board, history and live samples on /", { skip }, () => {
     for (const key of ["t", "total", "mem_used", "load1"]) assert.equal(ack[key].length, seqs.length, key);
     for (const col of ack.cpu) assert.equal(col.length, seqs.length);
 
-    const incl = await c.timeout(3000).emitWithAck("history", { since: since - 1 });
+    const incl = await c.timeout(deadline(3000)).emitWithAck("history", { since: since - 1 });
     assert.equal(incl.seq[0], h.seq[mid], "since = t - 1 includes the sample at t");
 
-    const all = await c.timeout(3000).emitWithAck("history", { since: 0 });
+    const all = await c.timeout(deadline(3000)).emitWithAck("history", { since: 0 });
     assert.equal(all.seq[0], firstKnownSeq(), "since 0 returns everything");
     assertContiguous(all.seq, "ack since 0");
 
-    const future = await c.timeout(3000).emitWithAck("history", { since: Date.now() + 3600e3 });
+    const future = await c.timeout(deadline(3000)).emitWithAck("history", { since: Date.now() + 3600e3 });
     assert.deepEqual(future.seq, [], "nothing is newer than an hour from now");
     assert.deepEqual(future.t, []);
     for (const col of future.cpu) assert.deepEqual(col, []);
@@ -170,7 +170,7 @@ describe("monitor: board, history and live samples on /", { skip }, () => {
     await cr.until(() => cr.events.filter((e) => e.name === "connect").length >= 2, 10000, "the reconnect");
 
     // What the page does on reconnect: ask for everything newer than it has.
-    const ack = await c.timeout(3000).emitWithAck("history", { since: lastTBeforeDrop });
+    const ack = await c.timeout(deadline(3000)).emitWithAck("history", { since: lastTBeforeDrop });
     assert.equal(ack.seq[0], lastBeforeDrop + 1, `backfill since the last t seen starts at ${ack.seq[0]}, not ${lastBeforeDrop + 1}`);
     assertContiguous(ack.seq, "backfill ack");
     ack.seq.forEach((q, i) => keep(q, ack.t[i]));

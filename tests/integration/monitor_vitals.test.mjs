@@ -9,6 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { io } from "socket.io-client";
 import { Recorder, fixtureCopy, get, skipReason, startMonitor, withTimeout } from "./lib/fixture_tree.mjs";
+import { deadline } from "../lib/deadline.mjs";
 
 const PERIOD = 1000;
 const TEMP = "sys/class/thermal/thermal_zone0/temp";
@@ -125,7 +126,7 @@ describe("monitor: storage, disks, links and alerts on the pi4 fixture", { skip 
   });
 
   it("the history carries per-disk and per-interface rates in board order", async () => {
-    const h = await socket.timeout(3000).emitWithAck("history", { since: first.t - 1 });
+    const h = await socket.timeout(deadline(3000)).emitWithAck("history", { since: first.t - 1 });
     const i = h.seq.indexOf(hot.seq);
     assert.ok(i >= 0, `seq ${hot.seq} not in ${JSON.stringify(h.seq)}`);
     assert.equal(h.disk_wr.length, 3);
