@@ -7,7 +7,7 @@ namespace sbcmon::sampler {
 namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\0'; }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) { return static_cast<unsigned char>(c - '0') < 10; }
 
 void skip_blanks(const char*& p, const char* end) {
   while (p < end && (*p == ' ' || *p == '\t')) ++p;
@@ -17,9 +17,12 @@ void skip_blanks(const char*& p, const char* end) {
 bool read_u64(const char*& p, const char* end, std::uint64_t& v) {
   if (p >= end || !is_digit(*p)) return false;
   std::uint64_t acc = 0;
+  // 19 digits always fit in 64 bits: the overflow test (a division) only runs past them.
+  // Every tick parses a few hundred counters, so this loop is most of the parsing.
+  int digits = 0;
   while (p < end && is_digit(*p)) {
     std::uint64_t d = static_cast<std::uint64_t>(*p - '0');
-    if (acc > (UINT64_MAX - d) / 10) return false;
+    if (++digits > 19 && acc > (UINT64_MAX - d) / 10) return false;
     acc = acc * 10 + d;
     ++p;
   }
@@ -145,7 +148,7 @@ bool parse_meminfo(std::string_view text, MemReading& out) {
   while (p < end && found < 4) {
     const char* le = line_end(p, end);
     for (Key& k : keys) {
-      if (!*k.has && static_cast<std::size_t>(le - p) > k.len &&
+      if (!*k.has && *p == k.name[0] && static_cast<std::size_t>(le - p) > k.len &&
           std::memcmp(p, k.name, k.len) == 0) {
         const char* q = p + k.len;
         skip_blanks(q, le);
@@ -421,6 +424,12 @@ bool parse_diskstats(std::string_view text, DiskReading& out) {
     }
     std::string_view name(ns, static_cast<std::size_t>(q - ns));
     ok = ok && printable;  // a NUL or control byte cannot be in a kernel device name
+    // Partitions and loop devices are most of the file; once a good line has been seen
+    // they change nothing, so their 11 counters are not parsed.
+    if (any && (!ok || out.count >= kMaxDiskParse || !is_whole_disk(name))) {
+      p = le + 1;
+      continue;
+    }
     // reads, merged, sectors read, ms, writes, merged, sectors written, ms, in flight, io ms, weighted
     std::uint64_t f[11];
     int n = 0;

@@ -883,6 +883,15 @@ TEST(History, ColumnarOldestFirstWithSince) {
 
 // ---------------------------------------------------------------- parsers
 TEST(Parse, SmallValues) {
+  std::uint64_t u = 0;
+  EXPECT_TRUE(parse_u64("18446744073709551615", u));
+  EXPECT_EQ(u, UINT64_MAX);
+  EXPECT_FALSE(parse_u64("18446744073709551616", u)) << "2^64 overflows";
+  EXPECT_FALSE(parse_u64("99999999999999999999", u));
+  EXPECT_TRUE(parse_u64("0000000000000000000000042", u)) << "leading zeros are not an overflow";
+  EXPECT_EQ(u, 42u);
+  EXPECT_TRUE(parse_u64("9999999999999999999", u));
+  EXPECT_EQ(u, 9999999999999999999ull);
   int hi = -1;
   EXPECT_TRUE(parse_cpu_list("0-1,3\n", hi));
   EXPECT_EQ(hi, 3);
@@ -901,7 +910,6 @@ TEST(Parse, SmallValues) {
   EXPECT_TRUE(parse_i64("-5000\n", t));
   EXPECT_EQ(t, -5000);
   EXPECT_FALSE(parse_i64("12a", t));
-  std::uint64_t u = 0;
   EXPECT_FALSE(parse_u64("99999999999999999999999", u)) << "overflow";
   EXPECT_FALSE(parse_u64("", u));
   StatReading st;
@@ -1071,6 +1079,19 @@ TEST(ParseDiskstats, DamagedInputIsSkippedNeverInvented) {
   ASSERT_EQ(d.count, 1u);
   EXPECT_STREQ(d.entries[0].name, "sdc");
   EXPECT_EQ(d.entries[0].written_sectors, 7u);
+  // Partitions after a good line are not parsed, but a whole disk after them still is,
+  // and a damaged whole-disk line is still refused.
+  ASSERT_TRUE(parse_diskstats(" 8 0 sda 1 2 3 4 5 6 7 8 9 10 11\n"
+                              " 8 1 sda1 x\n"
+                              " 7 0 loop0 1 2\n"
+                              " 8 16 sdb 1 2 3 4 5 6\n"
+                              " 8 32 sdc 1 2 30 4 5 6 70 8 9 100 11\n",
+                              d));
+  ASSERT_EQ(d.count, 2u);
+  EXPECT_STREQ(d.entries[1].name, "sdc");
+  EXPECT_EQ(d.entries[1].read_sectors, 30u);
+  EXPECT_EQ(d.entries[1].written_sectors, 70u);
+  EXPECT_EQ(d.entries[1].io_ms, 100u);
   // Found by proc_diskstats_fuzz: a NUL inside the name made "sda1\0b" pass as whole.
   const std::string nul(" 8 1 sda1\0b 1 2 3 4 5 6 7 8 9 10 11\n", 36);
   EXPECT_FALSE(parse_diskstats(nul, d));
