@@ -964,6 +964,32 @@ TEST(NoAllocation, ThousandTicksOnThisMachine) {
   steady_state_allocations(s, "live /proc");
 }
 
+// On the real /proc, uptime comes from CLOCK_BOOTTIME and statvfs takes the mount point as
+// it is: the figures must be the ones /proc/uptime and statvfs give.
+TEST(SamplerLive, UptimeAndFilesystemsMatchTheKernel) {
+  Sampler s;
+  auto uptime = [] {
+    double u = -1;
+    EXPECT_TRUE(parse_uptime(slurp("/proc/uptime"), u));
+    return u;
+  };
+  Sample out;
+  double before = uptime();
+  s.sample(out);
+  double after = uptime();
+  EXPECT_GE(out.uptime_s, before - 0.001);  // both in centiseconds; parsing rounds
+  EXPECT_LE(out.uptime_s, after + 0.001);
+  ASSERT_GT(s.board().nfs, 0u) << "this machine has no storage mount in /proc/self/mounts";
+  for (std::size_t i = 0; i < s.board().nfs; ++i) {
+    struct statvfs sv;
+    ASSERT_EQ(statvfs(s.board().fs[i].mount, &sv), 0) << s.board().fs[i].mount;
+    if (sv.f_blocks == 0) continue;
+    ASSERT_TRUE(out.fs_flags[i] & Sample::kFsValid) << s.board().fs[i].mount;
+    EXPECT_EQ(out.fs_size[i], static_cast<std::uint64_t>(sv.f_blocks) * (sv.f_frsize ? sv.f_frsize : sv.f_bsize))
+        << s.board().fs[i].mount;
+  }
+}
+
 TEST(NoAllocation, CounterWorks) {
   g_allocs = 0;
   g_counting = true;
@@ -1275,6 +1301,62 @@ TEST(SamplerNet, LinkStateAndSpeed) {
   s = r.tick();
   EXPECT_TRUE(absent(s.net_speed[0]));
   EXPECT_EQ(s.net_oper[0], 0) << "absent, not down";
+}
+
+TEST(SamplerNet, ALinkThatComesUpShowsItsSpeedOnThatTick) {
+  Rig r("pi4");
+  put(r.tree / "sys/class/net/eth0/operstate", "down\n");
+  put(r.tree / "sys/class/net/eth0/speed", "-1\n");
+  for (int i = 0; i < 40; ++i) EXPECT_TRUE(absent(r.tick().net_speed[0])) << i;
+  // Cable plugged in: the kernel switches operstate and speed together.
+  put(r.tree / "sys/class/net/eth0/operstate", "up\n");
+  put(r.tree / "sys/class/net/eth0/speed", "100\n");
+  Sample s = r.tick();
+  EXPECT_EQ(static_cast<OperState>(s.net_oper[0]), OperState::kUp);
+  EXPECT_EQ(s.net_speed[0], 100.0f);
+  // A link with a speed is read every tick (a renegotiation, a bond gaining a port).
+  put(r.tree / "sys/class/net/eth0/speed", "1000\n");
+  EXPECT_EQ(r.tick().net_speed[0], 1000.0f);
+}
+
+TEST(SamplerNet, ASpeedThatAppearsWithoutALinkChangeIsShownWithinTheBackoff) {
+  Rig r("pi4");
+  put(r.tree / "sys/class/net/eth0/speed", "-1\n");  // up, but no speed yet (or a driver without one)
+  for (int i = 0; i < 40; ++i) r.tick();
+  put(r.tree / "sys/class/net/eth0/speed", "2500\n");
+  int waited = 0;
+  while (absent(r.tick().net_speed[0]) && waited < 100) ++waited;
+  EXPECT_LE(waited, 16) << "asked again at least every 16 ticks";
+  EXPECT_EQ(r.tick().net_speed[0], 2500.0f);
+}
+
+TEST(SamplerNet, UsbNicRemovedAndPluggedBackShowsAgainWithItsLink) {
+  Rig r("pi4");
+  const std::string dev = slurp(r.tree / "net/dev");
+  const std::string eth0 = dev.substr(dev.find("  eth0"), dev.find(" wlan0") - dev.find("  eth0"));
+  Sample s = r.tick();
+  ASSERT_EQ(s.net_speed[0], 1000.0f);
+  // Unplugged: its /proc/net/dev line and its /sys/class/net directory go away.
+  put(r.tree / "net/dev", dev.substr(0, dev.find("  eth0")) + dev.substr(dev.find(" wlan0")));
+  fs::remove_all(r.tree / "sys/class/net/eth0");
+  s = r.tick();
+  EXPECT_TRUE(absent(s.net_rx[0]));
+  EXPECT_EQ(s.net_oper[0], 0) << "absent, not down";
+  EXPECT_TRUE(absent(s.net_speed[0]));
+  for (int i = 0; i < 30; ++i) r.tick();
+  // Plugged back in (new inodes, as a new netdev gets), at a lower speed.
+  fs::create_directories(r.tree / "sys/class/net/eth0");
+  put(r.tree / "sys/class/net/eth0/operstate", "up\n");
+  put(r.tree / "sys/class/net/eth0/speed", "100\n");
+  put(r.tree / "net/dev", dev);
+  int waited = 0;
+  while ((s = r.tick(), absent(s.net_speed[0])) && waited < 100) ++waited;
+  EXPECT_LE(waited, 16) << "a vanished file is looked for again at least every 16 ticks";
+  EXPECT_EQ(static_cast<OperState>(s.net_oper[0]), OperState::kUp);
+  EXPECT_EQ(s.net_speed[0], 100.0f);
+  EXPECT_EQ(r.s.board().nifaces, 2u) << "the same slot, not a new one";
+  s = r.tick();  // its first sighting back was a new baseline; now a rate again
+  EXPECT_EQ(s.net_rx[0], 0.0) << eth0;
 }
 
 // ---------------------------------------------------------------- alerts
