@@ -10,6 +10,20 @@ bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' |
 bool is_digit(char c) { return static_cast<unsigned char>(c - '0') < 10; }
 
 void skip_blanks(const char*& p, const char* end) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  // /proc/net/dev, meminfo and diskstats pad their columns with runs of spaces: skipping
+  // them 8 bytes at a time was a quarter of a tick's parsing. Within [p, end) only.
+  while (end - p >= 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p, sizeof w);
+    const std::uint64_t x = w ^ 0x2020202020202020ull;  // a zero byte per space
+    if (x != 0) {
+      p += __builtin_ctzll(x) / 8;  // the first byte that is not a space
+      break;
+    }
+    p += 8;
+  }
+#endif
   while (p < end && (*p == ' ' || *p == '\t')) ++p;
 }
 
@@ -28,6 +42,18 @@ bool read_u64(const char*& p, const char* end, std::uint64_t& v) {
   }
   v = acc;
   return true;
+}
+
+// Steps over a counter that is checked but not used: what read_u64 accepts, without the
+// arithmetic (the exact test only for 20 digits or more, where overflow is possible).
+bool skip_u64(const char*& p, const char* end) {
+  const char* start = p;
+  while (p < end && is_digit(*p)) ++p;
+  if (p == start) return false;
+  if (p - start < 20) return true;
+  std::uint64_t unused;
+  p = start;
+  return read_u64(p, end, unused);
 }
 
 // Reads "123", "123.45" or ".5" as a double; false if no digits.
@@ -282,7 +308,8 @@ bool parse_net_dev(std::string_view text, NetReading& out) {
         int n = 0;
         for (; n < 9; ++n) {
           skip_blanks(q, le);
-          if (!read_u64(q, le, col[n])) break;
+          // Bytes lead each direction (columns 0 and 8); the rest are only checked.
+          if (!(n == 0 || n == 8 ? read_u64(q, le, col[n]) : skip_u64(q, le))) break;
         }
         if (n == 9) {
           NetEntry& e = out.entries[out.count++];
@@ -325,7 +352,10 @@ bool mount_field(const char*& p, const char* end, char* dst, std::size_t cap, bo
   return true;
 }
 
-bool has_prefix(std::string_view s, std::string_view pre) { return s.substr(0, pre.size()) == pre; }
+bool has_prefix(std::string_view s, std::string_view pre) {
+  // The first letter decides most calls (is_whole_disk runs for every diskstats line).
+  return s.size() >= pre.size() && (pre.empty() || (s[0] == pre[0] && s.compare(0, pre.size(), pre) == 0));
+}
 
 // Digits from i to the end (at least one).
 bool all_digits_from(std::string_view s, std::size_t i) {
@@ -435,7 +465,8 @@ bool parse_diskstats(std::string_view text, DiskReading& out) {
     int n = 0;
     for (; ok && n < 11; ++n) {
       skip_blanks(q, le);
-      if (!read_u64(q, le, f[n])) break;
+      // Sectors read (2), sectors written (6) and io ms (9) are kept; the rest are only checked.
+      if (!(n == 2 || n == 6 || n == 9 ? read_u64(q, le, f[n]) : skip_u64(q, le))) break;
     }
     p = le + 1;
     if (!ok || n < 11 || name.empty()) continue;

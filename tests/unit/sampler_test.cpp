@@ -1118,10 +1118,35 @@ TEST(ParseDiskstats, DamagedInputIsSkippedNeverInvented) {
   EXPECT_EQ(d.entries[1].read_sectors, 30u);
   EXPECT_EQ(d.entries[1].written_sectors, 70u);
   EXPECT_EQ(d.entries[1].io_ms, 100u);
+  // Counters that are only checked, not kept, are refused on overflow all the same.
+  ASSERT_TRUE(parse_diskstats(" 8 0 sda 18446744073709551616 2 3 4 5 6 7 8 9 10 11\n"
+                              " 8 16 sdb 00000000000000000000001 2 3 4 5 6 7 8 9 10 11\n",
+                              d));
+  ASSERT_EQ(d.count, 1u);
+  EXPECT_STREQ(d.entries[0].name, "sdb") << "leading zeros are no overflow";
   // Found by proc_diskstats_fuzz: a NUL inside the name made "sda1\0b" pass as whole.
   const std::string nul(" 8 1 sda1\0b 1 2 3 4 5 6 7 8 9 10 11\n", 36);
   EXPECT_FALSE(parse_diskstats(nul, d));
   EXPECT_EQ(d.count, 0u);
+}
+
+TEST(ParseNetDev, BytesOfEachDirectionAndDamagedLinesSkipped) {
+  static NetReading n;
+  const std::string head = "Inter-|   Receive |  Transmit\n face |bytes packets|bytes packets\n";
+  ASSERT_TRUE(parse_net_dev(head +
+                                "  eth0: 1000 2 0 0 0 0 0 0 3000 4 0 0 0 0 0 0\n"
+                                "  eth1: 1 99999999999999999999999 0 0 0 0 0 0 3 4 0 0 0 0 0 0\n"
+                                "  eth2: 1 2 0 0 x 0 0 0 3 4 0 0 0 0 0 0\n"
+                                "  eth3: 1 2 0 0 0 0 0\n"
+                                " wlan0: 18446744073709551615 0 0 0 0 0 0 0 7 0 0 0 0 0 0 0\n",
+                            n));
+  ASSERT_EQ(n.count, 2u) << "overflow, a letter and a short line are each skipped";
+  EXPECT_STREQ(n.entries[0].name, "eth0");
+  EXPECT_EQ(n.entries[0].rx, 1000u);
+  EXPECT_EQ(n.entries[0].tx, 3000u);
+  EXPECT_STREQ(n.entries[1].name, "wlan0");
+  EXPECT_EQ(n.entries[1].rx, UINT64_MAX);
+  EXPECT_EQ(n.entries[1].tx, 7u);
 }
 
 TEST(ParseOperstate, KernelWords) {
