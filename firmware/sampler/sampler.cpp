@@ -37,7 +37,19 @@ struct SamplerState {
   } disk_prev[kMaxDisks];
   bool have_disk_mono = false;
   std::int64_t disk_mono_ns = 0;
+  // Link speed per interface slot: a link that gives no speed (down, wireless, virtual)
+  // is asked again after 1, 2, 4 ... kMaxSpeedBackoff ticks, or at once when its
+  // operstate changes, which is how a link that comes up shows itself.
+  struct LinkPrev {
+    std::uint8_t oper = 0;
+    std::uint32_t backoff = 1;
+    std::uint64_t retry_tick = 0;  // earliest tick to read speed again
+  } link_prev[kMaxIfaces];
 };
+
+namespace {
+constexpr std::uint32_t kMaxSpeedBackoff = 16;
+}  // namespace
 
 namespace {
 
@@ -138,7 +150,9 @@ Sampler::Sampler(std::string proc_root, std::string sys_root)
       diskstats_(proc_root_ + "/diskstats"),
       // /proc/self/root is this process's root directory: "/" on a board, a folder of
       // the tree under a fixture root, so statvfs never leaves the tree it was given.
-      fs_prefix_(proc_root_ + "/self/root"),
+      // On the real /proc a mount point is statvfs'd as it is: the same directory
+      // without the magic link's lookup (2.4 of 3.9 µs per mount here).
+      fs_prefix_(live_proc() ? std::string() : proc_root_ + "/self/root"),
       big_(kBigBuf),
       st_(std::make_unique<SamplerState>()) {
   discover_cpus();
@@ -415,7 +429,16 @@ void Sampler::read_memory(Sample& out) {
   for (float& l : out.load) l = kAbsent;
   if (read_small(loadavg_, v)) parse_loadavg(v, out.load);
   out.uptime_s = kAbsentD;
-  if (read_small(uptime_, v)) parse_uptime(v, out.uptime_s);
+  if (live_proc()) {
+    // /proc/uptime's first figure is CLOCK_BOOTTIME in centiseconds (time namespaces
+    // included); the vDSO gives it without a file read.
+    struct timespec ts;
+    if (clock_gettime(CLOCK_BOOTTIME, &ts) == 0) {
+      out.uptime_s = static_cast<double>(static_cast<std::int64_t>(ts.tv_sec) * 100 + ts.tv_nsec / 10000000) / 100.0;
+    }
+  } else if (read_small(uptime_, v)) {
+    parse_uptime(v, out.uptime_s);
+  }
 }
 
 void Sampler::read_sensors(Sample& out) {
@@ -493,10 +516,21 @@ void Sampler::read_links(Sample& out) {
   for (std::size_t i = 0; i < board_.nifaces && i < operstate_.size(); ++i) {
     std::string_view v;
     if (read_small(operstate_[i], v)) out.net_oper[i] = static_cast<std::uint8_t>(parse_operstate(v));
+    SamplerState::LinkPrev& lp = st_->link_prev[i];
+    if (out.net_oper[i] != lp.oper) {
+      lp.oper = out.net_oper[i];
+      lp.backoff = 1;
+      lp.retry_tick = 0;
+    }
+    if (tick_ < lp.retry_tick) continue;
     std::int64_t mbps = 0;
     // A link that is down, or wireless, answers -1 or EINVAL: no speed, not 0.
     if (read_small(speed_[i], v) && parse_i64(v, mbps) && mbps > 0 && mbps < 10000000) {
       out.net_speed[i] = static_cast<float>(mbps);
+      lp.backoff = 1;  // a link with a speed is read every tick: a bond's may change
+    } else {
+      lp.retry_tick = tick_ + lp.backoff;
+      if (lp.backoff < kMaxSpeedBackoff) lp.backoff *= 2;
     }
   }
 }

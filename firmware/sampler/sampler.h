@@ -67,6 +67,8 @@ class Sampler {
   bool add_iface(std::string_view name);
   // Reads a small sysfs value into the scratch buffer; false when absent/unreadable.
   bool read_small(KeptFile& f, std::string_view& out);
+  // True when the proc root is the real /proc (not a fixture tree).
+  bool live_proc() const { return proc_root_ == "/proc"; }
 
   std::string proc_root_;
   std::string sys_root_;

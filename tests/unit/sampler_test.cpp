@@ -883,6 +883,15 @@ TEST(History, ColumnarOldestFirstWithSince) {
 
 // ---------------------------------------------------------------- parsers
 TEST(Parse, SmallValues) {
+  std::uint64_t u = 0;
+  EXPECT_TRUE(parse_u64("18446744073709551615", u));
+  EXPECT_EQ(u, UINT64_MAX);
+  EXPECT_FALSE(parse_u64("18446744073709551616", u)) << "2^64 overflows";
+  EXPECT_FALSE(parse_u64("99999999999999999999", u));
+  EXPECT_TRUE(parse_u64("0000000000000000000000042", u)) << "leading zeros are not an overflow";
+  EXPECT_EQ(u, 42u);
+  EXPECT_TRUE(parse_u64("9999999999999999999", u));
+  EXPECT_EQ(u, 9999999999999999999ull);
   int hi = -1;
   EXPECT_TRUE(parse_cpu_list("0-1,3\n", hi));
   EXPECT_EQ(hi, 3);
@@ -901,7 +910,6 @@ TEST(Parse, SmallValues) {
   EXPECT_TRUE(parse_i64("-5000\n", t));
   EXPECT_EQ(t, -5000);
   EXPECT_FALSE(parse_i64("12a", t));
-  std::uint64_t u = 0;
   EXPECT_FALSE(parse_u64("99999999999999999999999", u)) << "overflow";
   EXPECT_FALSE(parse_u64("", u));
   StatReading st;
@@ -954,6 +962,32 @@ TEST(NoAllocation, ThousandTicksOnTheFixture) {
 TEST(NoAllocation, ThousandTicksOnThisMachine) {
   Sampler s;  // the real /proc and /sys
   steady_state_allocations(s, "live /proc");
+}
+
+// On the real /proc, uptime comes from CLOCK_BOOTTIME and statvfs takes the mount point as
+// it is: the figures must be the ones /proc/uptime and statvfs give.
+TEST(SamplerLive, UptimeAndFilesystemsMatchTheKernel) {
+  Sampler s;
+  auto uptime = [] {
+    double u = -1;
+    EXPECT_TRUE(parse_uptime(slurp("/proc/uptime"), u));
+    return u;
+  };
+  Sample out;
+  double before = uptime();
+  s.sample(out);
+  double after = uptime();
+  EXPECT_GE(out.uptime_s, before - 0.001);  // both in centiseconds; parsing rounds
+  EXPECT_LE(out.uptime_s, after + 0.001);
+  ASSERT_GT(s.board().nfs, 0u) << "this machine has no storage mount in /proc/self/mounts";
+  for (std::size_t i = 0; i < s.board().nfs; ++i) {
+    struct statvfs sv;
+    ASSERT_EQ(statvfs(s.board().fs[i].mount, &sv), 0) << s.board().fs[i].mount;
+    if (sv.f_blocks == 0) continue;
+    ASSERT_TRUE(out.fs_flags[i] & Sample::kFsValid) << s.board().fs[i].mount;
+    EXPECT_EQ(out.fs_size[i], static_cast<std::uint64_t>(sv.f_blocks) * (sv.f_frsize ? sv.f_frsize : sv.f_bsize))
+        << s.board().fs[i].mount;
+  }
 }
 
 TEST(NoAllocation, CounterWorks) {
@@ -1071,10 +1105,48 @@ TEST(ParseDiskstats, DamagedInputIsSkippedNeverInvented) {
   ASSERT_EQ(d.count, 1u);
   EXPECT_STREQ(d.entries[0].name, "sdc");
   EXPECT_EQ(d.entries[0].written_sectors, 7u);
+  // Partitions after a good line are not parsed, but a whole disk after them still is,
+  // and a damaged whole-disk line is still refused.
+  ASSERT_TRUE(parse_diskstats(" 8 0 sda 1 2 3 4 5 6 7 8 9 10 11\n"
+                              " 8 1 sda1 x\n"
+                              " 7 0 loop0 1 2\n"
+                              " 8 16 sdb 1 2 3 4 5 6\n"
+                              " 8 32 sdc 1 2 30 4 5 6 70 8 9 100 11\n",
+                              d));
+  ASSERT_EQ(d.count, 2u);
+  EXPECT_STREQ(d.entries[1].name, "sdc");
+  EXPECT_EQ(d.entries[1].read_sectors, 30u);
+  EXPECT_EQ(d.entries[1].written_sectors, 70u);
+  EXPECT_EQ(d.entries[1].io_ms, 100u);
+  // Counters that are only checked, not kept, are refused on overflow all the same.
+  ASSERT_TRUE(parse_diskstats(" 8 0 sda 18446744073709551616 2 3 4 5 6 7 8 9 10 11\n"
+                              " 8 16 sdb 00000000000000000000001 2 3 4 5 6 7 8 9 10 11\n",
+                              d));
+  ASSERT_EQ(d.count, 1u);
+  EXPECT_STREQ(d.entries[0].name, "sdb") << "leading zeros are no overflow";
   // Found by proc_diskstats_fuzz: a NUL inside the name made "sda1\0b" pass as whole.
   const std::string nul(" 8 1 sda1\0b 1 2 3 4 5 6 7 8 9 10 11\n", 36);
   EXPECT_FALSE(parse_diskstats(nul, d));
   EXPECT_EQ(d.count, 0u);
+}
+
+TEST(ParseNetDev, BytesOfEachDirectionAndDamagedLinesSkipped) {
+  static NetReading n;
+  const std::string head = "Inter-|   Receive |  Transmit\n face |bytes packets|bytes packets\n";
+  ASSERT_TRUE(parse_net_dev(head +
+                                "  eth0: 1000 2 0 0 0 0 0 0 3000 4 0 0 0 0 0 0\n"
+                                "  eth1: 1 99999999999999999999999 0 0 0 0 0 0 3 4 0 0 0 0 0 0\n"
+                                "  eth2: 1 2 0 0 x 0 0 0 3 4 0 0 0 0 0 0\n"
+                                "  eth3: 1 2 0 0 0 0 0\n"
+                                " wlan0: 18446744073709551615 0 0 0 0 0 0 0 7 0 0 0 0 0 0 0\n",
+                            n));
+  ASSERT_EQ(n.count, 2u) << "overflow, a letter and a short line are each skipped";
+  EXPECT_STREQ(n.entries[0].name, "eth0");
+  EXPECT_EQ(n.entries[0].rx, 1000u);
+  EXPECT_EQ(n.entries[0].tx, 3000u);
+  EXPECT_STREQ(n.entries[1].name, "wlan0");
+  EXPECT_EQ(n.entries[1].rx, UINT64_MAX);
+  EXPECT_EQ(n.entries[1].tx, 7u);
 }
 
 TEST(ParseOperstate, KernelWords) {
@@ -1254,6 +1326,62 @@ TEST(SamplerNet, LinkStateAndSpeed) {
   s = r.tick();
   EXPECT_TRUE(absent(s.net_speed[0]));
   EXPECT_EQ(s.net_oper[0], 0) << "absent, not down";
+}
+
+TEST(SamplerNet, ALinkThatComesUpShowsItsSpeedOnThatTick) {
+  Rig r("pi4");
+  put(r.tree / "sys/class/net/eth0/operstate", "down\n");
+  put(r.tree / "sys/class/net/eth0/speed", "-1\n");
+  for (int i = 0; i < 40; ++i) EXPECT_TRUE(absent(r.tick().net_speed[0])) << i;
+  // Cable plugged in: the kernel switches operstate and speed together.
+  put(r.tree / "sys/class/net/eth0/operstate", "up\n");
+  put(r.tree / "sys/class/net/eth0/speed", "100\n");
+  Sample s = r.tick();
+  EXPECT_EQ(static_cast<OperState>(s.net_oper[0]), OperState::kUp);
+  EXPECT_EQ(s.net_speed[0], 100.0f);
+  // A link with a speed is read every tick (a renegotiation, a bond gaining a port).
+  put(r.tree / "sys/class/net/eth0/speed", "1000\n");
+  EXPECT_EQ(r.tick().net_speed[0], 1000.0f);
+}
+
+TEST(SamplerNet, ASpeedThatAppearsWithoutALinkChangeIsShownWithinTheBackoff) {
+  Rig r("pi4");
+  put(r.tree / "sys/class/net/eth0/speed", "-1\n");  // up, but no speed yet (or a driver without one)
+  for (int i = 0; i < 40; ++i) r.tick();
+  put(r.tree / "sys/class/net/eth0/speed", "2500\n");
+  int waited = 0;
+  while (absent(r.tick().net_speed[0]) && waited < 100) ++waited;
+  EXPECT_LE(waited, 16) << "asked again at least every 16 ticks";
+  EXPECT_EQ(r.tick().net_speed[0], 2500.0f);
+}
+
+TEST(SamplerNet, UsbNicRemovedAndPluggedBackShowsAgainWithItsLink) {
+  Rig r("pi4");
+  const std::string dev = slurp(r.tree / "net/dev");
+  const std::string eth0 = dev.substr(dev.find("  eth0"), dev.find(" wlan0") - dev.find("  eth0"));
+  Sample s = r.tick();
+  ASSERT_EQ(s.net_speed[0], 1000.0f);
+  // Unplugged: its /proc/net/dev line and its /sys/class/net directory go away.
+  put(r.tree / "net/dev", dev.substr(0, dev.find("  eth0")) + dev.substr(dev.find(" wlan0")));
+  fs::remove_all(r.tree / "sys/class/net/eth0");
+  s = r.tick();
+  EXPECT_TRUE(absent(s.net_rx[0]));
+  EXPECT_EQ(s.net_oper[0], 0) << "absent, not down";
+  EXPECT_TRUE(absent(s.net_speed[0]));
+  for (int i = 0; i < 30; ++i) r.tick();
+  // Plugged back in (new inodes, as a new netdev gets), at a lower speed.
+  fs::create_directories(r.tree / "sys/class/net/eth0");
+  put(r.tree / "sys/class/net/eth0/operstate", "up\n");
+  put(r.tree / "sys/class/net/eth0/speed", "100\n");
+  put(r.tree / "net/dev", dev);
+  int waited = 0;
+  while ((s = r.tick(), absent(s.net_speed[0])) && waited < 100) ++waited;
+  EXPECT_LE(waited, 16) << "a vanished file is looked for again at least every 16 ticks";
+  EXPECT_EQ(static_cast<OperState>(s.net_oper[0]), OperState::kUp);
+  EXPECT_EQ(s.net_speed[0], 100.0f);
+  EXPECT_EQ(r.s.board().nifaces, 2u) << "the same slot, not a new one";
+  s = r.tick();  // its first sighting back was a new baseline; now a rate again
+  EXPECT_EQ(s.net_rx[0], 0.0) << eth0;
 }
 
 // ---------------------------------------------------------------- alerts
