@@ -63,11 +63,12 @@ double monotonic_s() {
 Monitor::Monitor(net::Server& server, const Options& opts)
     : server_(server),
       opts_(opts),
-      history_(std::make_unique<History>()),
       alerts_(sampler::AlertLimits{static_cast<float>(opts.alert_temp_c), opts.alert_power,
                                    static_cast<float>(opts.alert_fs_pct),
                                    static_cast<float>(opts.alert_mem_pct), opts.alert_load_s}) {
   sampler_.emplace(opts.proc_root, opts.sys_root);
+  history_.emplace(config::kHistoryLen,
+                   static_cast<std::size_t>(std::max(sampler_->board().cores, 0)));
   procs_.emplace(opts.proc_root, sysconf(_SC_CLK_TCK), sysconf(_SC_PAGESIZE));
   top_ = std::make_unique<sampler::ProcTop>();
   // One entry per socket at most; a socket is a session, bounded by the session table.
@@ -147,7 +148,7 @@ void Monitor::tick() {
     // A new interface, disk or filesystem: pages need its name before its figures.
     announced_generation_ = board.generation;
     json_.clear();
-    sampler::encode_board(board, opts_.interval_ms, History::capacity(), json_);
+    sampler::encode_board(board, opts_.interval_ms, history_->capacity(), json_);
     sio.broadcast(root_nsp_, "board", json_);
   }
   if (sio.connected(root_nsp_) > 0) {
@@ -224,7 +225,7 @@ void Monitor::encode_metrics(std::string& out) const {
 void Monitor::on_connect(socketio::SocketId socket) {
   socketio::Server& sio = server_.sio();
   json_.clear();
-  sampler::encode_board(sampler_->board(), opts_.interval_ms, History::capacity(), json_);
+  sampler::encode_board(sampler_->board(), opts_.interval_ms, history_->capacity(), json_);
   sio.emit(socket, "board", json_);
   json_.clear();
   encode_history(std::numeric_limits<std::int64_t>::min());

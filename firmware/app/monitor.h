@@ -13,8 +13,8 @@
 #include "config/config.h"
 #include "net/server.h"
 #include "sampler/alerts.h"
+#include "sampler/history.h"
 #include "sampler/procs.h"
-#include "util/ring.h"
 #include "sampler/sample.h"
 #include "sampler/sampler.h"
 
@@ -22,8 +22,6 @@ namespace sbcmon::app {
 
 class Monitor {
  public:
-  using History = util::Ring<sampler::Sample, config::kHistoryLen>;
-
   // Opens the /proc and /sys files under the roots given in `opts`; no I/O to the network.
   Monitor(net::Server& server, const Options& opts);
   ~Monitor();
@@ -51,7 +49,8 @@ class Monitor {
   net::Server& server_;
   Options opts_;
   std::optional<sampler::Sampler> sampler_;
-  std::unique_ptr<History> history_;  // one allocation at start-up, ~kHistoryLen samples
+  // kHistoryLen samples of the board's cores, allocated once at start-up.
+  std::optional<sampler::History> history_;
   sampler::Sample current_{};
   std::string json_;
   std::uint16_t root_nsp_ = 0;
