@@ -69,7 +69,6 @@ Monitor::Monitor(net::Server& server, const Options& opts)
   sampler_.emplace(opts.proc_root, opts.sys_root);
   history_.emplace(config::kHistoryLen,
                    static_cast<std::size_t>(std::max(sampler_->board().cores, 0)));
-  procs_.emplace(opts.proc_root, sysconf(_SC_CLK_TCK), sysconf(_SC_PAGESIZE));
   top_ = std::make_unique<sampler::ProcTop>();
   // One entry per socket at most; a socket is a session, bounded by the session table.
   proc_subs_.reserve(opts.max_sessions);
@@ -182,6 +181,8 @@ void Monitor::scan_processes() {
   const std::int64_t period_ns = static_cast<std::int64_t>(opts_.interval_ms) * 900000;
   if (last_scan_ns_ != 0 && now - last_scan_ns_ < period_ns) return;
   last_scan_ns_ = now;
+  // Most boards never show the processes view: its table is allocated when one first does.
+  if (!procs_) procs_.emplace(opts_.proc_root, sysconf(_SC_CLK_TCK), sysconf(_SC_PAGESIZE));
   procs_->scan(*top_, wall_ms(), now);
 }
 

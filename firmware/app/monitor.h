@@ -58,7 +58,7 @@ class Monitor {
   std::uint64_t seed_count_ = 0;
   std::uint32_t announced_generation_ = 0;  // BoardInfo::generation last sent as `board`
   sampler::Alerts alerts_;
-  std::optional<sampler::ProcScanner> procs_;
+  std::optional<sampler::ProcScanner> procs_;  // made on the first scan (its table is large)
   std::unique_ptr<sampler::ProcTop> top_;
   std::int64_t last_scan_ns_ = 0;               // monotonic; 0 = never scanned
   std::vector<socketio::SocketId> proc_subs_;  // sockets showing the processes view
