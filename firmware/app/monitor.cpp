@@ -72,8 +72,9 @@ Monitor::Monitor(net::Server& server, const Options& opts)
   top_ = std::make_unique<sampler::ProcTop>();
   // One entry per socket at most; a socket is a session, bounded by the session table.
   proc_subs_.reserve(opts.max_sessions);
-  // A full history is the largest message; reserve once so ticks do not allocate here.
-  json_.reserve(64 * 1024);
+  // Room for what a tick sends (a sample, the processes); reserved once so ticks do not
+  // allocate here. The history, the largest message by far, is encoded apart.
+  json_.reserve(16 * 1024);
 }
 
 Monitor::~Monitor() = default;
@@ -113,9 +114,8 @@ bool Monitor::start(std::string& error) {
     if (pos != std::string_view::npos && (pos == 0 || query[pos - 1] == '&')) {
       since = parse_since(query.substr(pos + 6, query.find('&', pos) - pos - 6));
     }
-    json_.clear();
-    encode_history(since);
-    body = json_;
+    body.clear();
+    encode_history(since, body);
     type = "application/json";
     return 200;
   });
@@ -186,8 +186,10 @@ void Monitor::scan_processes() {
   procs_->scan(*top_, wall_ms(), now);
 }
 
-void Monitor::encode_history(std::int64_t since_ms) {
-  sampler::encode_history(*history_, sampler_->board(), opts_.interval_ms, since_ms, json_);
+void Monitor::encode_history(std::int64_t since_ms, std::string& out) const {
+  // Mapped from the start (see kMappedBlockBytes) rather than doubled through the heap.
+  out.reserve(kMappedBlockBytes);
+  sampler::encode_history(*history_, sampler_->board(), opts_.interval_ms, since_ms, out);
 }
 
 void Monitor::encode_metrics(std::string& out) const {
@@ -228,9 +230,11 @@ void Monitor::on_connect(socketio::SocketId socket) {
   json_.clear();
   sampler::encode_board(sampler_->board(), opts_.interval_ms, history_->capacity(), json_);
   sio.emit(socket, "board", json_);
-  json_.clear();
-  encode_history(std::numeric_limits<std::int64_t>::min());
-  sio.emit(socket, "history", json_);
+  {
+    std::string history;
+    encode_history(std::numeric_limits<std::int64_t>::min(), history);
+    sio.emit(socket, "history", history);
+  }
   // The sibling boards (--peer) the page's Boards view watches; a board without
   // peers sends nothing new. Their origins passed peer_origin(): nothing in them
   // needs escaping in a JSON string.
@@ -268,12 +272,12 @@ void Monitor::on_event(const socketio::Event& event) {
     return;
   }
   if (event.name != "history") return;  // the page sends nothing else
-  json_.clear();
-  encode_history(parse_since(event.args));
+  std::string history;
+  encode_history(parse_since(event.args), history);
   if (event.ack_id) {
-    sio.ack(event.socket, *event.ack_id, json_);
+    sio.ack(event.socket, *event.ack_id, history);
   } else {
-    sio.emit(event.socket, "history", json_);
+    sio.emit(event.socket, "history", history);
   }
 }
 

@@ -20,6 +20,11 @@
 
 namespace sbcmon::app {
 
+// Blocks this large or larger are mapped and given back to the kernel when freed
+// (main sets glibc's M_MMAP_THRESHOLD to it): a history message starts at this size,
+// so encoding one and the frames copied from it leave no holes in the heap.
+inline constexpr std::size_t kMappedBlockBytes = 128 * 1024;
+
 class Monitor {
  public:
   // Opens the /proc and /sys files under the roots given in `opts`; no I/O to the network.
@@ -38,8 +43,9 @@ class Monitor {
   void timed_sample();
   void on_connect(socketio::SocketId socket);
   void on_event(const socketio::Event& event);
-  // Appends the history of samples newer than `since_ms` to json_.
-  void encode_history(std::int64_t since_ms);
+  // Appends the history of samples newer than `since_ms` to `out`. Not json_: a full
+  // history is far larger than anything a tick sends, and its buffer is given back.
+  void encode_history(std::int64_t since_ms, std::string& out) const;
   // Scans the processes unless the last scan is less than one period old; then the
   // top lists of that scan are kept (at most one scan per period, however many ask).
   void scan_processes();
@@ -52,7 +58,7 @@ class Monitor {
   // kHistoryLen samples of the board's cores, allocated once at start-up.
   std::optional<sampler::History> history_;
   sampler::Sample current_{};
-  std::string json_;
+  std::string json_;  // what the ticks and small replies are encoded into; kept
   std::uint16_t root_nsp_ = 0;
   std::uint16_t seed_nsp_ = 0;
   std::uint64_t seed_count_ = 0;
