@@ -5,6 +5,7 @@
 #include <string>
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -107,6 +108,12 @@ bool load_options(int argc, char** argv, sbcmon::app::Options& opts, std::string
 
 int main(int argc, char** argv) {
   using namespace sbcmon;
+#if defined(__GLIBC__) && defined(M_MMAP_THRESHOLD)
+  // Large blocks (a full history, and its frame for each client that connects) are
+  // mapped and given back to the kernel when freed. Left alone, glibc raises this
+  // threshold after the first such free and keeps later ones in the heap.
+  mallopt(M_MMAP_THRESHOLD, static_cast<int>(app::kMappedBlockBytes));
+#endif
   app::Options opts;
   {
     std::string error;

@@ -63,17 +63,18 @@ double monotonic_s() {
 Monitor::Monitor(net::Server& server, const Options& opts)
     : server_(server),
       opts_(opts),
-      history_(std::make_unique<History>()),
       alerts_(sampler::AlertLimits{static_cast<float>(opts.alert_temp_c), opts.alert_power,
                                    static_cast<float>(opts.alert_fs_pct),
                                    static_cast<float>(opts.alert_mem_pct), opts.alert_load_s}) {
   sampler_.emplace(opts.proc_root, opts.sys_root);
-  procs_.emplace(opts.proc_root, sysconf(_SC_CLK_TCK), sysconf(_SC_PAGESIZE));
+  history_.emplace(config::kHistoryLen,
+                   static_cast<std::size_t>(std::max(sampler_->board().cores, 0)));
   top_ = std::make_unique<sampler::ProcTop>();
   // One entry per socket at most; a socket is a session, bounded by the session table.
   proc_subs_.reserve(opts.max_sessions);
-  // A full history is the largest message; reserve once so ticks do not allocate here.
-  json_.reserve(64 * 1024);
+  // Room for what a tick sends (a sample, the processes); reserved once so ticks do not
+  // allocate here. The history, the largest message by far, is encoded apart.
+  json_.reserve(16 * 1024);
 }
 
 Monitor::~Monitor() = default;
@@ -113,9 +114,8 @@ bool Monitor::start(std::string& error) {
     if (pos != std::string_view::npos && (pos == 0 || query[pos - 1] == '&')) {
       since = parse_since(query.substr(pos + 6, query.find('&', pos) - pos - 6));
     }
-    json_.clear();
-    encode_history(since);
-    body = json_;
+    body.clear();
+    encode_history(since, body);
     type = "application/json";
     return 200;
   });
@@ -147,7 +147,7 @@ void Monitor::tick() {
     // A new interface, disk or filesystem: pages need its name before its figures.
     announced_generation_ = board.generation;
     json_.clear();
-    sampler::encode_board(board, opts_.interval_ms, History::capacity(), json_);
+    sampler::encode_board(board, opts_.interval_ms, history_->capacity(), json_);
     sio.broadcast(root_nsp_, "board", json_);
   }
   if (sio.connected(root_nsp_) > 0) {
@@ -181,11 +181,15 @@ void Monitor::scan_processes() {
   const std::int64_t period_ns = static_cast<std::int64_t>(opts_.interval_ms) * 900000;
   if (last_scan_ns_ != 0 && now - last_scan_ns_ < period_ns) return;
   last_scan_ns_ = now;
+  // Most boards never show the processes view: its table is allocated when one first does.
+  if (!procs_) procs_.emplace(opts_.proc_root, sysconf(_SC_CLK_TCK), sysconf(_SC_PAGESIZE));
   procs_->scan(*top_, wall_ms(), now);
 }
 
-void Monitor::encode_history(std::int64_t since_ms) {
-  sampler::encode_history(*history_, sampler_->board(), opts_.interval_ms, since_ms, json_);
+void Monitor::encode_history(std::int64_t since_ms, std::string& out) const {
+  // Mapped from the start (see kMappedBlockBytes) rather than doubled through the heap.
+  out.reserve(kMappedBlockBytes);
+  sampler::encode_history(*history_, sampler_->board(), opts_.interval_ms, since_ms, out);
 }
 
 void Monitor::encode_metrics(std::string& out) const {
@@ -224,11 +228,13 @@ void Monitor::encode_metrics(std::string& out) const {
 void Monitor::on_connect(socketio::SocketId socket) {
   socketio::Server& sio = server_.sio();
   json_.clear();
-  sampler::encode_board(sampler_->board(), opts_.interval_ms, History::capacity(), json_);
+  sampler::encode_board(sampler_->board(), opts_.interval_ms, history_->capacity(), json_);
   sio.emit(socket, "board", json_);
-  json_.clear();
-  encode_history(std::numeric_limits<std::int64_t>::min());
-  sio.emit(socket, "history", json_);
+  {
+    std::string history;
+    encode_history(std::numeric_limits<std::int64_t>::min(), history);
+    sio.emit(socket, "history", history);
+  }
   // The sibling boards (--peer) the page's Boards view watches; a board without
   // peers sends nothing new. Their origins passed peer_origin(): nothing in them
   // needs escaping in a JSON string.
@@ -266,12 +272,12 @@ void Monitor::on_event(const socketio::Event& event) {
     return;
   }
   if (event.name != "history") return;  // the page sends nothing else
-  json_.clear();
-  encode_history(parse_since(event.args));
+  std::string history;
+  encode_history(parse_since(event.args), history);
   if (event.ack_id) {
-    sio.ack(event.socket, *event.ack_id, json_);
+    sio.ack(event.socket, *event.ack_id, history);
   } else {
-    sio.emit(event.socket, "history", json_);
+    sio.emit(event.socket, "history", history);
   }
 }
 

@@ -108,20 +108,13 @@ double net_sum(const double* rates, std::size_t n) {
   return any ? sum : kAbsentD;
 }
 
-// Walks the two runs of a ring, oldest first, skipping samples at or before since_ms.
+// Walks the history oldest first, skipping samples at or before since_ms: f(index, first).
 template <typename F>
-void each(const Sample* a, std::size_t na, const Sample* b, std::size_t nb, std::int64_t since,
-          F&& f) {
+void each(const History& h, std::int64_t since, F&& f) {
   bool first = true;
-  for (std::size_t i = 0; i < na; ++i) {
-    if (a[i].t_ms > since) {
-      f(a[i], first);
-      first = false;
-    }
-  }
-  for (std::size_t i = 0; i < nb; ++i) {
-    if (b[i].t_ms > since) {
-      f(b[i], first);
+  for (std::size_t i = 0; i < h.size(); ++i) {
+    if (h.point(i).t_ms > since) {
+      f(i, first);
       first = false;
     }
   }
@@ -380,50 +373,54 @@ void encode_sample(const Sample& s, const BoardInfo& b, std::string& out) {
   lit(out, "]}");
 }
 
-void encode_history(const Sample* a, std::size_t na, const Sample* b, std::size_t nb,
-                    const BoardInfo& board, std::uint32_t period_ms, std::size_t capacity,
+void encode_history(const History& h, const BoardInfo& board, std::uint32_t period_ms,
                     std::int64_t since, std::string& out) {
   auto sep = [&out](bool first) {
     if (!first) out.push_back(',');
   };
+  // One array of the samples after `since`; put(point, index) appends one value.
   auto column = [&](const char* key, auto&& put) {
     lit(out, key);
     out.push_back('[');
-    each(a, na, b, nb, since, [&](const Sample& s, bool first) {
+    each(h, since, [&](std::size_t i, bool first) {
       sep(first);
-      put(s);
+      put(h.point(i), i);
     });
     out.push_back(']');
   };
   lit(out, "{\"period_ms\":");
   u64(out, period_ms);
   lit(out, ",\"capacity\":");
-  u64(out, capacity);
-  column(",\"t\":", [&](const Sample& s) { i64(out, s.t_ms); });
-  column(",\"seq\":", [&](const Sample& s) { u64(out, s.seq); });
-  column(",\"total\":", [&](const Sample& s) { num(out, s.total_pct, 2); });
+  u64(out, h.capacity());
+  column(",\"t\":", [&](const HistoryPoint& p, std::size_t) { i64(out, p.t_ms); });
+  column(",\"seq\":", [&](const HistoryPoint& p, std::size_t) { u64(out, p.seq); });
+  column(",\"total\":", [&](const HistoryPoint& p, std::size_t) { num(out, p.total_pct, 2); });
   std::size_t ncpu = static_cast<std::size_t>(board.cores);
   lit(out, ",\"cpu\":[");
   for (std::size_t c = 0; c < ncpu && c < kMaxCpus; ++c) {
     if (c) out.push_back(',');
-    column("", [&](const Sample& s) { num(out, c < s.ncpu ? s.cpu_pct[c] : kAbsent, 2); });
+    column("", [&](const HistoryPoint&, std::size_t i) {
+      num(out, c < h.ncpu() ? h.cpu_pct(i)[c] : kAbsent, 2);
+    });
   }
   lit(out, "],\"freq_mhz\":[");
   for (std::size_t c = 0; c < ncpu && c < kMaxCpus; ++c) {
     if (c) out.push_back(',');
-    column("", [&](const Sample& s) { mhz(out, c < s.ncpu ? s.freq_mhz[c] : kAbsent); });
+    column("", [&](const HistoryPoint&, std::size_t i) {
+      mhz(out, c < h.ncpu() ? h.freq_mhz(i)[c] : kAbsent);
+    });
   }
   out.push_back(']');
-  column(",\"mem_used\":", [&](const Sample& s) {
-    if (s.mem_valid) {
-      u64(out, s.mem_used);
+  column(",\"mem_used\":", [&](const HistoryPoint& p, std::size_t) {
+    if (p.mem_valid) {
+      u64(out, p.mem_used);
     } else {
       lit(out, "null");
     }
   });
-  column(",\"swap_used\":", [&](const Sample& s) {
-    if (s.swap_valid) {
-      u64(out, s.swap_used);
+  column(",\"swap_used\":", [&](const HistoryPoint& p, std::size_t) {
+    if (p.swap_valid) {
+      u64(out, p.swap_used);
     } else {
       lit(out, "null");
     }
@@ -431,28 +428,40 @@ void encode_history(const Sample* a, std::size_t na, const Sample* b, std::size_
   lit(out, ",\"temp\":[");
   for (std::size_t z = 0; z < board.ntemp && z < kMaxTemps; ++z) {
     if (z) out.push_back(',');
-    column("", [&](const Sample& s) { num(out, z < s.ntemp ? s.temp_c[z] : kAbsent, 1); });
+    column("", [&](const HistoryPoint& p, std::size_t) {
+      num(out, z < p.ntemp ? p.temp_c[z] : kAbsent, 1);
+    });
   }
   out.push_back(']');
-  column(",\"load1\":", [&](const Sample& s) { num(out, s.load[0], 2); });
-  column(",\"net_rx\":", [&](const Sample& s) { num(out, net_sum(s.net_rx, s.nnet), 1); });
-  column(",\"net_tx\":", [&](const Sample& s) { num(out, net_sum(s.net_tx, s.nnet), 1); });
+  column(",\"load1\":", [&](const HistoryPoint& p, std::size_t) { num(out, p.load1, 2); });
+  column(",\"net_rx\":",
+         [&](const HistoryPoint& p, std::size_t) { num(out, net_sum(p.net_rx, p.nnet), 1); });
+  column(",\"net_tx\":",
+         [&](const HistoryPoint& p, std::size_t) { num(out, net_sum(p.net_tx, p.nnet), 1); });
   // Per interface and per disk, in board order (a slot a sample predates is null).
   auto per_slot = [&](const char* key, std::size_t n, auto&& value) {
     lit(out, key);
     out.push_back('[');
     for (std::size_t k = 0; k < n; ++k) {
       if (k) out.push_back(',');
-      column("", [&](const Sample& s) { value(s, k); });
+      column("", [&](const HistoryPoint& p, std::size_t) { value(p, k); });
     }
     out.push_back(']');
   };
   const std::size_t nif = std::min(board.nifaces, kMaxIfaces);
-  per_slot(",\"net_if_rx\":", nif, [&](const Sample& s, std::size_t k) { num(out, k < s.nnet ? s.net_rx[k] : kAbsentD, 1); });
-  per_slot(",\"net_if_tx\":", nif, [&](const Sample& s, std::size_t k) { num(out, k < s.nnet ? s.net_tx[k] : kAbsentD, 1); });
+  per_slot(",\"net_if_rx\":", nif, [&](const HistoryPoint& p, std::size_t k) {
+    num(out, k < p.nnet ? p.net_rx[k] : kAbsentD, 1);
+  });
+  per_slot(",\"net_if_tx\":", nif, [&](const HistoryPoint& p, std::size_t k) {
+    num(out, k < p.nnet ? p.net_tx[k] : kAbsentD, 1);
+  });
   const std::size_t nd = std::min(board.ndisks, kMaxDisks);
-  per_slot(",\"disk_rd\":", nd, [&](const Sample& s, std::size_t k) { num(out, k < s.ndisk ? s.disk_rd[k] : kAbsent, 1); });
-  per_slot(",\"disk_wr\":", nd, [&](const Sample& s, std::size_t k) { num(out, k < s.ndisk ? s.disk_wr[k] : kAbsent, 1); });
+  per_slot(",\"disk_rd\":", nd, [&](const HistoryPoint& p, std::size_t k) {
+    num(out, k < p.ndisk ? p.disk_rd[k] : kAbsent, 1);
+  });
+  per_slot(",\"disk_wr\":", nd, [&](const HistoryPoint& p, std::size_t k) {
+    num(out, k < p.ndisk ? p.disk_wr[k] : kAbsent, 1);
+  });
   out.push_back('}');
 }
 

@@ -105,7 +105,7 @@ struct Sample {
   AlertStatus alerts[kAlertCount];    // filled by Alerts::update, not by the Sampler
 };
 
-// The ring copies samples by value and the app keeps them in static storage.
+// Samples are copied by value (the history keeps its own compact record of each).
 static_assert(std::is_trivially_copyable_v<Sample>, "Sample must be memcpy-able");
 static_assert(kMaxCpus <= 0xFFFF && kMaxTemps <= 0xFFFF && kMaxIfaces <= 0xFFFF,
               "counts are stored as uint16_t");
@@ -113,7 +113,7 @@ static_assert(kMaxFs <= 0xFFFF && kMaxDisks <= 0xFFFF, "counts are stored as uin
 static_assert(sizeof(Sample) <= 2 * sizeof(float) * kMaxCpus + 32 * kMaxFs + 24 * kMaxDisks +
                                     sizeof(AlertStatus) * kAlertCount + 640,
               "Sample grew beyond its per-core, per-filesystem and per-disk arrays plus a small "
-              "fixed part; check ring memory");
+              "fixed part; check what it costs");
 
 // A fixed label (zone type, interface name); NUL-terminated, truncated to fit.
 struct Name {

@@ -87,8 +87,8 @@ struct ServerOptions {
   std::uint32_t max_auth_failures = 3;
   // Partial binary attachments are reserved here (inbound); nullptr = unbounded.
   util::MemoryBudget* budget = nullptr;
-  // Socket ids come from here (the Engine.IO layer's generator, shared: one
-  // DRBG per process); nullptr = the server makes its own. Must outlive it.
+  // Socket ids come from here (the Engine.IO layer's generator, shared);
+  // nullptr = the server makes its own. Must outlive it.
   engineio::SidGenerator* sids = nullptr;
 };
 

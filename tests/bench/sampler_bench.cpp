@@ -123,8 +123,8 @@ void BM_EncodeSample(benchmark::State& state) {
 BENCHMARK(BM_EncodeSample)->Unit(benchmark::kMicrosecond)->Repetitions(5)->ReportAggregatesOnly(true);
 
 void BM_EncodeHistoryFull(benchmark::State& state) {
-  static Ring<Sample, sbcmon::config::kHistoryLen> ring;
   Sampler s;
+  History ring(sbcmon::config::kHistoryLen, static_cast<std::size_t>(s.board().cores));
   Sample out;
   for (std::size_t i = 0; i < ring.capacity(); ++i) {
     s.sample(out);

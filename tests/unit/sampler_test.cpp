@@ -21,6 +21,7 @@
 #include <sys/statvfs.h>
 
 #include "sampler/alerts.h"
+#include "sampler/history.h"
 #include "sampler/json.h"
 #include "sampler/parse.h"
 #include "sampler/procs.h"
@@ -58,6 +59,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace sbcmon::sampler;
+using sbcmon::util::Ring;
 
 // ---- a small strict JSON reader, so encoder output is checked as JSON, not as text ----
 struct J {
@@ -828,22 +830,39 @@ TEST(Ring, DropsOldestAndIteratesOldestFirst) {
   EXPECT_EQ(r.begin(), r.end());
 }
 
-TEST(Ring, HistoryCapacityComesFromKconfig) {
-  using History = Ring<Sample, sbcmon::config::kHistoryLen>;
-  static History h;  // static storage, as the app keeps it
-  EXPECT_EQ(History::capacity(), sbcmon::config::kHistoryLen);
-  EXPECT_TRUE(h.empty());
+TEST(History, SizedForTheCoresPresent) {
+  const std::size_t cap = sbcmon::config::kHistoryLen;
+  History four(cap, 4);
+  EXPECT_EQ(four.capacity(), cap) << "the app's history is kHistoryLen samples long";
+  EXPECT_EQ(four.ncpu(), 4u);
+  EXPECT_TRUE(four.empty());
+  // Each core costs two floats per sample, and nothing is kept for cores not there.
+  EXPECT_EQ(four.bytes(), cap * (sizeof(HistoryPoint) + 4 * 2 * sizeof(float)));
+  History five(cap, 5);
+  EXPECT_EQ(five.bytes() - four.bytes(), cap * 2 * sizeof(float));
+  EXPECT_LT(four.bytes(), cap * sizeof(Sample)) << "smaller than a ring of whole samples";
+  History many(10, kMaxCpus + 5);
+  EXPECT_EQ(many.ncpu(), kMaxCpus) << "capped as the sampler caps cores";
+  History none(10, 0);
+  Rig r("pi4");
+  none.push(r.tick());
+  std::string o;
+  encode_history(none, r.s.board(), 1000, -1, o);
+  J j = parse_json(o);
+  ASSERT_EQ(j["cpu"].a.size(), 4u) << "the board's cores are listed even if the history kept none";
+  EXPECT_TRUE(j["cpu"][0][0].is_null());
 }
 
 TEST(History, ColumnarOldestFirstWithSince) {
   Rig r("pi4");
-  Ring<Sample, 3> ring;
+  History ring(3, static_cast<std::size_t>(r.s.board().cores));
   const char* stats[] = {"", ".t1", ".t2_cpu2_offline"};
   std::string base = slurp(r.tree / "stat");
   for (int i = 0; i < 5; ++i) {
     if (i < 3 && i > 0) r.tree.swap_in("stat", stats[i]);
     ring.push(r.tick());
   }
+  EXPECT_EQ(ring.size(), 3u) << "full: the oldest are dropped";
   std::string o;
   encode_history(ring, r.s.board(), 1000, 0, o);
   J j = parse_json(o);
@@ -879,6 +898,73 @@ TEST(History, ColumnarOldestFirstWithSince) {
   EXPECT_TRUE(e["t"].a.empty());
   EXPECT_EQ(e["cpu"].a.size(), 4u);
   EXPECT_TRUE(e["cpu"][0].a.empty());
+}
+
+// Two JSON values are the same figure: both null, or both the same number.
+void expect_same(const J& history, const J& live, const std::string& what) {
+  EXPECT_EQ(history.type, live.type) << what;
+  if (history.type == J::kNum && live.type == J::kNum) {
+    EXPECT_EQ(history.n, live.n) << what;
+  }
+}
+
+// A page that connects late sees in the history exactly what a page that was
+// connected saw live, sample by sample, for every figure the history carries.
+TEST(History, ReplaysWhatWasSentLive) {
+  Rig r("pi4");
+  const BoardInfo& b = r.s.board();
+  History h(4, static_cast<std::size_t>(b.cores));
+  std::vector<J> live;
+  const char* stats[] = {"", ".t1", ".t2_cpu2_offline", "", ""};
+  for (int i = 0; i < 6; ++i) {
+    if (i > 0 && i < 3) r.tree.swap_in("stat", stats[i]);
+    if (i == 2) r.tree.swap_in("diskstats", ".t1");
+    Sample s = r.tick();
+    if (i == 4) s.mem_valid = s.swap_valid = false;  // a tick where meminfo could not be read
+    h.push(s);
+    std::string o;
+    encode_sample(s, b, o);
+    live.push_back(parse_json(o));
+  }
+  live.erase(live.begin(), live.end() - 4);  // the history holds the last four
+  std::string o;
+  encode_history(h, b, 1000, -1, o);
+  J j = parse_json(o);
+  ASSERT_EQ(j["t"].a.size(), 4u);
+  const J null_value;
+  bool some_net = false, some_disk = false;
+  for (std::size_t i = 0; i < 4; ++i) {
+    const J& l = live[i];
+    const std::string at = "sample " + std::to_string(i) + ": ";
+    expect_same(j["t"][i], l["t"], at + "t");
+    expect_same(j["seq"][i], l["seq"], at + "seq");
+    expect_same(j["total"][i], l["total"], at + "total");
+    for (std::size_t c = 0; c < 4; ++c) {
+      expect_same(j["cpu"][c][i], l["cpu"][c], at + "cpu " + std::to_string(c));
+      expect_same(j["freq_mhz"][c][i], l["freq_mhz"][c], at + "freq " + std::to_string(c));
+    }
+    expect_same(j["mem_used"][i], l["mem"].is_null() ? null_value : l["mem"]["used"], at + "mem");
+    expect_same(j["swap_used"][i], l["swap"].is_null() ? null_value : l["swap"]["used"], at + "swap");
+    expect_same(j["load1"][i], l["load"][0], at + "load1");
+    expect_same(j["temp"][0][i], l["temp"][0]["c"], at + "temp");
+    double rx = 0;
+    for (std::size_t k = 0; k < b.nifaces; ++k) {
+      expect_same(j["net_if_rx"][k][i], l["net"][k]["rx"], at + "rx " + std::to_string(k));
+      expect_same(j["net_if_tx"][k][i], l["net"][k]["tx"], at + "tx " + std::to_string(k));
+      rx += l["net"][k]["rx"].n;
+      some_net = some_net || l["net"][k]["rx"].type == J::kNum;
+    }
+    if (j["net_rx"][i].type == J::kNum) {
+      EXPECT_NEAR(j["net_rx"][i].n, rx, 0.1) << at;
+    }
+    for (std::size_t k = 0; k < b.ndisks; ++k) {
+      expect_same(j["disk_rd"][k][i], l["disks"][k]["rd"], at + "rd " + std::to_string(k));
+      expect_same(j["disk_wr"][k][i], l["disks"][k]["wr"], at + "wr " + std::to_string(k));
+      some_disk = some_disk || l["disks"][k]["rd"].type == J::kNum;
+    }
+  }
+  EXPECT_TRUE(j["mem_used"][2].is_null()) << "an unread meminfo stays absent in the history";
+  EXPECT_TRUE(some_net && some_disk) << "the fixture should give rates to compare";
 }
 
 // ---------------------------------------------------------------- parsers
@@ -921,8 +1007,7 @@ TEST(Parse, SmallValues) {
 
 // ---------------------------------------------------------------- no allocation per tick
 void steady_state_allocations(Sampler& s, const char* what) {
-  static Ring<Sample, sbcmon::config::kHistoryLen> history;
-  history.clear();
+  History history(sbcmon::config::kHistoryLen, static_cast<std::size_t>(s.board().cores));
   std::string out;
   out.reserve(64 * 1024);
   Sample smp;
