@@ -83,7 +83,7 @@ class Sampler {
   std::vector<KeptFile> freq_;   // per core, empty when the board has no cpufreq
   std::vector<KeptFile> temps_;  // one per BoardInfo::temp_names entry
 
-  std::vector<char> big_;  // /proc/stat, /proc/meminfo, /proc/net/dev
+  std::unique_ptr<char[]> big_;  // /proc/stat, /proc/meminfo, /proc/net/dev (kBigBuf bytes)
   char small_[256] = {};   // sysfs single values
   char path_[512] = {};    // statvfs path scratch
   std::unique_ptr<SamplerState> st_;
