@@ -58,6 +58,39 @@ double monotonic_s() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
+// Blanks, in every sample already in `history`, the slots the sampler has given to a new
+// interface, mount or disk since generation `since` (BoardInfo::*_reused), so a page
+// opened later does not draw the old entry's figures under the new name. Rare (a table
+// full and an entry gone a minute): the ring is rotated once through a copy.
+void forget_slots(Monitor::History& history, const sampler::BoardInfo& board, std::uint32_t since) {
+  bool net[sampler::kMaxIfaces] = {}, fs[sampler::kMaxFs] = {}, disk[sampler::kMaxDisks] = {};
+  bool any = false;
+  for (std::size_t i = 0; i < sampler::kMaxIfaces; ++i) any |= net[i] = board.iface_reused[i] > since;
+  for (std::size_t i = 0; i < sampler::kMaxFs; ++i) any |= fs[i] = board.fs_reused[i] > since;
+  for (std::size_t i = 0; i < sampler::kMaxDisks; ++i) any |= disk[i] = board.disk_reused[i] > since;
+  if (!any) return;
+  for (std::size_t n = history.size(); n > 0; --n) {
+    sampler::Sample s = history.pop_front();
+    for (std::size_t i = 0; i < sampler::kMaxIfaces; ++i) {
+      if (!net[i]) continue;
+      s.net_rx[i] = s.net_tx[i] = sampler::kAbsentD;
+      s.net_oper[i] = 0;
+      s.net_speed[i] = sampler::kAbsent;
+    }
+    for (std::size_t i = 0; i < sampler::kMaxFs; ++i) {
+      if (!fs[i]) continue;
+      s.fs_flags[i] = 0;
+      s.fs_size[i] = s.fs_used[i] = s.fs_avail[i] = 0;
+    }
+    for (std::size_t i = 0; i < sampler::kMaxDisks; ++i) {
+      if (!disk[i]) continue;
+      s.disk_rd[i] = s.disk_wr[i] = s.disk_busy[i] = sampler::kAbsent;
+      s.disk_written[i] = sampler::kAbsentD;
+    }
+    history.push(s);
+  }
+}
+
 }  // namespace
 
 Monitor::Monitor(net::Server& server, const Options& opts)
@@ -140,6 +173,9 @@ void Monitor::timed_sample() {
 
 void Monitor::tick() {
   timed_sample();
+  if (sampler_->board().generation != announced_generation_) {
+    forget_slots(*history_, sampler_->board(), announced_generation_);
+  }
   history_->push(current_);
   socketio::Server& sio = server_.sio();
   const sampler::BoardInfo& board = sampler_->board();
