@@ -65,9 +65,18 @@ double monotonic_s() {
 void forget_slots(Monitor::History& history, const sampler::BoardInfo& board, std::uint32_t since) {
   bool net[sampler::kMaxIfaces] = {}, fs[sampler::kMaxFs] = {}, disk[sampler::kMaxDisks] = {};
   bool any = false;
-  for (std::size_t i = 0; i < sampler::kMaxIfaces; ++i) any |= net[i] = board.iface_reused[i] > since;
-  for (std::size_t i = 0; i < sampler::kMaxFs; ++i) any |= fs[i] = board.fs_reused[i] > since;
-  for (std::size_t i = 0; i < sampler::kMaxDisks; ++i) any |= disk[i] = board.disk_reused[i] > since;
+  for (std::size_t i = 0; i < sampler::kMaxIfaces; ++i) {
+    net[i] = board.iface_reused[i] > since;
+    any = any || net[i];
+  }
+  for (std::size_t i = 0; i < sampler::kMaxFs; ++i) {
+    fs[i] = board.fs_reused[i] > since;
+    any = any || fs[i];
+  }
+  for (std::size_t i = 0; i < sampler::kMaxDisks; ++i) {
+    disk[i] = board.disk_reused[i] > since;
+    any = any || disk[i];
+  }
   if (!any) return;
   for (std::size_t n = history.size(); n > 0; --n) {
     sampler::Sample s = history.pop_front();
