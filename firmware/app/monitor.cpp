@@ -58,6 +58,17 @@ double monotonic_s() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
+// Blanks, in every sample already in `history`, the slots the sampler has given to a new
+// interface or disk since generation `since` (BoardInfo::*_reused), so a page opened
+// later does not draw the old entry's figures under the new name. (The history keeps no
+// filesystem figures.)
+void forget_slots(sampler::History& history, const sampler::BoardInfo& board, std::uint32_t since) {
+  bool net[sampler::kMaxIfaces] = {}, disk[sampler::kMaxDisks] = {};
+  for (std::size_t i = 0; i < sampler::kMaxIfaces; ++i) net[i] = board.iface_reused[i] > since;
+  for (std::size_t i = 0; i < sampler::kMaxDisks; ++i) disk[i] = board.disk_reused[i] > since;
+  history.forget(net, disk);
+}
+
 }  // namespace
 
 Monitor::Monitor(net::Server& server, const Options& opts)
@@ -140,6 +151,9 @@ void Monitor::timed_sample() {
 
 void Monitor::tick() {
   timed_sample();
+  if (sampler_->board().generation != announced_generation_) {
+    forget_slots(*history_, sampler_->board(), announced_generation_);
+  }
   history_->push(current_);
   socketio::Server& sio = server_.sio();
   const sampler::BoardInfo& board = sampler_->board();

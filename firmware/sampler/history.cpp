@@ -54,4 +54,20 @@ void History::push(const Sample& s) {
   }
 }
 
+void History::forget(const bool (&net)[kMaxIfaces], const bool (&disk)[kMaxDisks]) {
+  if (std::none_of(std::begin(net), std::end(net), [](bool b) { return b; }) &&
+      std::none_of(std::begin(disk), std::end(disk), [](bool b) { return b; })) {
+    return;
+  }
+  for (std::size_t i = 0; i < size_; ++i) {
+    HistoryPoint& p = points_[slot(i)];
+    for (std::size_t k = 0; k < kMaxIfaces; ++k) {
+      if (net[k]) p.net_rx[k] = p.net_tx[k] = kAbsentD;
+    }
+    for (std::size_t k = 0; k < kMaxDisks; ++k) {
+      if (disk[k]) p.disk_rd[k] = p.disk_wr[k] = kAbsent;
+    }
+  }
+}
+
 }  // namespace sbcmon::sampler

@@ -55,6 +55,11 @@ class History {
   // Cores beyond s.ncpu read as absent. Never allocates.
   void push(const Sample& s);
 
+  // Marks absent, in every sample held, the interfaces with net[i] and the disks with
+  // disk[i] set: their slots now belong to another name. Walks the ring only when a
+  // flag is set (rare: a full table gave a slot away).
+  void forget(const bool (&net)[kMaxIfaces], const bool (&disk)[kMaxDisks]);
+
   // The i-th sample, 0 = oldest; i < size().
   const HistoryPoint& point(std::size_t i) const { return points_[slot(i)]; }
   // Its per-core busy % (ncpu() entries; NaN offline, baseline or not in the sample).

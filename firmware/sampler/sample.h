@@ -120,7 +120,7 @@ struct Name {
   char s[kNameLen] = {};
 };
 
-// What the board is; read once by the Sampler (interfaces may be appended later).
+// What the board is; read once by the Sampler (interfaces, mounts, disks may come later).
 struct BoardInfo {
   std::string model;     // device-tree model or DMI product name; "" = unknown
   std::string hostname;  // "" = unknown
@@ -134,7 +134,7 @@ struct BoardInfo {
   float temp_warn_c = kAbsent;  // lowest passive trip point of the first zone with trips
   float temp_crit_c = kAbsent;  // lowest critical trip point of that zone
   float freq_max_mhz = kAbsent; // highest cpuinfo_max_freq over cores
-  // Storage mounts and whole disks seen so far (appended as they appear, like interfaces).
+  // Storage mounts and whole disks seen so far (added as they appear, like interfaces).
   struct Fs {
     char mount[kPathLen] = {};
     char device[kPathLen] = {};
@@ -144,8 +144,14 @@ struct BoardInfo {
   Fs fs[kMaxFs];
   std::size_t ndisks = 0;
   Name disks[kMaxDisks];
-  // Bumped whenever a name above is appended: pages need names before figures.
+  // Bumped whenever a name above is appended or replaced: pages need names before figures.
   std::uint32_t generation = 0;
+  // A full table gives the slot of the entry gone longest (at least a minute) to a new
+  // one. Per slot: the generation that did so last, 0 = never. Figures kept from before
+  // that generation belong to the old name (histories blank them).
+  std::uint32_t iface_reused[kMaxIfaces] = {};
+  std::uint32_t fs_reused[kMaxFs] = {};
+  std::uint32_t disk_reused[kMaxDisks] = {};
 };
 
 }  // namespace sbcmon::sampler

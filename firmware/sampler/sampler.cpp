@@ -45,10 +45,50 @@ struct SamplerState {
     std::uint32_t backoff = 1;
     std::uint64_t retry_tick = 0;  // earliest tick to read speed again
   } link_prev[kMaxIfaces];
+  // Per table slot: whether its entry was missing from the last good reading, and since
+  // when (monotonic ns). A full table reuses the slot gone longest once that is kReuseAfterNs.
+  struct Gone {
+    bool gone = false;
+    std::int64_t since_ns = 0;
+  };
+  Gone net_gone[kMaxIfaces];
+  Gone fs_gone[kMaxFs];
+  Gone disk_gone[kMaxDisks];
 };
 
 namespace {
 constexpr std::uint32_t kMaxSpeedBackoff = 16;
+// A stick or NIC unplugged for a moment comes back to its own slot; only an entry gone
+// for a minute gives its slot away (veth pairs, tun devices, renamed USB NICs).
+constexpr std::int64_t kReuseAfterNs = 60 * std::int64_t{1000000000};
+constexpr std::uint8_t kNoSlot = 0xFF;  // "no slot" in the per-entry slot maps below
+static_assert(kMaxIfaces < kNoSlot && kMaxFs < kNoSlot && kMaxDisks < kNoSlot,
+              "slot numbers are kept in a uint8_t with 0xFF for none");
+
+// After a good reading of a table with `n` slots: a slot not `seen` starts (or keeps) its
+// gone clock, a seen one stops it.
+void note_gone(SamplerState::Gone* g, const bool* seen, std::size_t n, std::int64_t mono_ns) {
+  for (std::size_t i = 0; i < n; ++i) {
+    if (seen[i]) {
+      g[i].gone = false;
+    } else if (!g[i].gone) {
+      g[i].gone = true;
+      g[i].since_ns = mono_ns;
+    }
+  }
+}
+
+// The slot, of `n`, gone longest and for at least kReuseAfterNs and not `seen` in this
+// reading; `n` when there is none.
+std::size_t stale_slot(const SamplerState::Gone* g, const bool* seen, std::size_t n,
+                       std::int64_t mono_ns) {
+  std::size_t best = n;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (seen[i] || !g[i].gone || mono_ns - g[i].since_ns < kReuseAfterNs) continue;
+    if (best == n || g[i].since_ns < g[best].since_ns) best = i;
+  }
+  return best;
+}
 }  // namespace
 
 namespace {
@@ -179,7 +219,7 @@ Sampler::Sampler(std::string proc_root, std::string sys_root)
   }
   // Same for filesystems and disks: read them once so the board message names them.
   Sample first{};
-  read_filesystems(first);
+  read_filesystems(first, 0);
   read_disks(first, 0);
   for (auto& p : st_->disk_prev) p = SamplerState::DiskPrev{};
   st_->have_disk_mono = false;
@@ -197,6 +237,17 @@ bool Sampler::add_iface(std::string_view name) {
   speed_.emplace_back(dir + "speed");
   ++board_.generation;
   return true;
+}
+
+void Sampler::reuse_iface(std::size_t slot, std::string_view name) {
+  set_name(board_.ifaces[slot], name);
+  std::string dir = sys_root_ + "/class/net/" + std::string(name) + "/";
+  operstate_[slot] = KeptFile(dir + "operstate");
+  speed_[slot] = KeptFile(dir + "speed");
+  st_->net_prev[slot] = SamplerState::NetPrev{};
+  st_->link_prev[slot] = SamplerState::LinkPrev{};
+  st_->net_gone[slot] = SamplerState::Gone{};
+  board_.iface_reused[slot] = ++board_.generation;
 }
 
 Sampler::~Sampler() = default;
@@ -361,7 +412,7 @@ void Sampler::sample(Sample& out, std::int64_t wall_ms, std::int64_t mono_ns) {
   read_power(out);
   read_net(out, mono_ns);
   read_links(out);
-  read_filesystems(out);
+  read_filesystems(out, mono_ns);
   read_disks(out, mono_ns);
 }
 
@@ -481,19 +532,34 @@ void Sampler::read_net(Sample& out, std::int64_t mono_ns) {
   double dt = s.have_net_mono ? static_cast<double>(mono_ns - s.net_mono_ns) / 1e9 : 0.0;
   if (net_dev_.read(tick_, big_.get(), kBigBuf, v) &&
       parse_net_dev(whole_lines(v, kBigBuf), s.net)) {
+    // Known names first, so one that is back keeps its slot whatever is listed before it.
+    std::uint8_t slot_of[kMaxNetParse];
     for (std::size_t e = 0; e < s.net.count; ++e) {
-      const NetEntry& ent = s.net.entries[e];
-      std::size_t slot = board_.nifaces;
+      slot_of[e] = kNoSlot;
       for (std::size_t i = 0; i < board_.nifaces; ++i) {
-        if (std::strcmp(board_.ifaces[i].s, ent.name) == 0) {
-          slot = i;
+        if (std::strcmp(board_.ifaces[i].s, s.net.entries[e].name) == 0) {
+          slot_of[e] = static_cast<std::uint8_t>(i);
+          seen[i] = true;
           break;
         }
       }
-      if (slot == board_.nifaces && !add_iface(ent.name)) {
-        continue;  // table full: later interfaces are not shown
+    }
+    for (std::size_t e = 0; e < s.net.count; ++e) {
+      if (slot_of[e] != kNoSlot) continue;
+      const char* name = s.net.entries[e].name;
+      std::size_t slot = board_.nifaces;
+      if (!add_iface(name)) {
+        slot = stale_slot(s.net_gone, seen, board_.nifaces, mono_ns);
+        if (slot == board_.nifaces) continue;  // full, none gone a minute: not shown
+        reuse_iface(slot, name);
       }
+      slot_of[e] = static_cast<std::uint8_t>(slot);
       seen[slot] = true;
+    }
+    for (std::size_t e = 0; e < s.net.count; ++e) {
+      if (slot_of[e] == kNoSlot) continue;
+      const NetEntry& ent = s.net.entries[e];
+      const std::size_t slot = slot_of[e];
       SamplerState::NetPrev& p = s.net_prev[slot];
       if (p.valid && dt > 0) {
         out.net_rx[slot] = static_cast<double>(counter_delta(p.rx, ent.rx)) / dt;
@@ -505,6 +571,7 @@ void Sampler::read_net(Sample& out, std::int64_t mono_ns) {
     }
     s.have_net_mono = true;
     s.net_mono_ns = mono_ns;
+    note_gone(s.net_gone, seen, board_.nifaces, mono_ns);
   }
   for (std::size_t i = 0; i < kMaxIfaces; ++i) {
     if (!seen[i]) s.net_prev[i].valid = false;  // gone: its next sighting is a new baseline
@@ -537,7 +604,7 @@ void Sampler::read_links(Sample& out) {
   }
 }
 
-void Sampler::read_filesystems(Sample& out) {
+void Sampler::read_filesystems(Sample& out, std::int64_t mono_ns) {
   SamplerState& s = *st_;
   std::fill(std::begin(out.fs_flags), std::end(out.fs_flags), std::uint8_t{0});
   std::fill(std::begin(out.fs_size), std::end(out.fs_size), std::uint64_t{0});
@@ -551,21 +618,44 @@ void Sampler::read_filesystems(Sample& out) {
                      parse_mounts(whole_lines(v, kBigBuf), s.mounts);
   }
   if (s.mounts_valid) {
+    // Mount points already listed first, so one that is back keeps its slot.
+    bool seen[kMaxFs] = {};
+    std::uint8_t slot_of[kMaxMountParse];
     for (std::size_t e = 0; e < s.mounts.count; ++e) {
-      const MountEntry& m = s.mounts.entries[e];
-      std::size_t slot = board_.nfs;
+      slot_of[e] = kNoSlot;
       for (std::size_t i = 0; i < board_.nfs; ++i) {
-        if (std::strcmp(board_.fs[i].mount, m.mountpoint) == 0) {
-          slot = i;
+        if (std::strcmp(board_.fs[i].mount, s.mounts.entries[e].mountpoint) == 0) {
+          slot_of[e] = static_cast<std::uint8_t>(i);
+          seen[i] = true;
           break;
         }
       }
-      if (slot == board_.nfs) {
-        if (board_.nfs >= kMaxFs) continue;  // table full: later mounts are not shown
-        BoardInfo::Fs& f = board_.fs[board_.nfs++];
-        set_text(f.mount, m.mountpoint);
+    }
+    for (std::size_t e = 0; e < s.mounts.count; ++e) {
+      if (slot_of[e] != kNoSlot) continue;
+      const MountEntry& m = s.mounts.entries[e];
+      std::size_t slot = board_.nfs;
+      if (board_.nfs < kMaxFs) {
+        ++board_.nfs;
         ++board_.generation;
+      } else {
+        slot = stale_slot(s.fs_gone, seen, board_.nfs, mono_ns);
+        if (slot == board_.nfs) continue;  // full, none gone a minute: not shown
+        s.fs_gone[slot] = SamplerState::Gone{};
+        board_.fs_reused[slot] = ++board_.generation;
       }
+      BoardInfo::Fs& f = board_.fs[slot];
+      set_text(f.mount, m.mountpoint);
+      set_text(f.device, m.device);
+      set_text(f.type, m.fstype);
+      slot_of[e] = static_cast<std::uint8_t>(slot);
+      seen[slot] = true;
+    }
+    note_gone(s.fs_gone, seen, board_.nfs, mono_ns);
+    for (std::size_t e = 0; e < s.mounts.count; ++e) {
+      if (slot_of[e] == kNoSlot) continue;
+      const MountEntry& m = s.mounts.entries[e];
+      const std::size_t slot = slot_of[e];
       BoardInfo::Fs& f = board_.fs[slot];
       if (std::strcmp(f.device, m.device) != 0 || std::strcmp(f.type, m.fstype) != 0) {
         set_text(f.device, m.device);  // a USB stick swapped under the same mount point
@@ -602,21 +692,39 @@ void Sampler::read_disks(Sample& out, std::int64_t mono_ns) {
   double dt = s.have_disk_mono ? static_cast<double>(mono_ns - s.disk_mono_ns) / 1e9 : 0.0;
   if (diskstats_.read(tick_, big_.get(), kBigBuf, v) &&
       parse_diskstats(whole_lines(v, kBigBuf), s.disks)) {
+    // Devices already listed first, so one that is back keeps its slot.
+    std::uint8_t slot_of[kMaxDiskParse];
     for (std::size_t e = 0; e < s.disks.count; ++e) {
-      const DiskEntry& d = s.disks.entries[e];
-      std::size_t slot = board_.ndisks;
+      slot_of[e] = kNoSlot;
       for (std::size_t i = 0; i < board_.ndisks; ++i) {
-        if (std::strcmp(board_.disks[i].s, d.name) == 0) {
-          slot = i;
+        if (std::strcmp(board_.disks[i].s, s.disks.entries[e].name) == 0) {
+          slot_of[e] = static_cast<std::uint8_t>(i);
+          seen[i] = true;
           break;
         }
       }
-      if (slot == board_.ndisks) {
-        if (board_.ndisks >= kMaxDisks) continue;  // table full: later devices are not shown
-        set_name(board_.disks[board_.ndisks++], d.name);
+    }
+    for (std::size_t e = 0; e < s.disks.count; ++e) {
+      if (slot_of[e] != kNoSlot) continue;
+      std::size_t slot = board_.ndisks;
+      if (board_.ndisks < kMaxDisks) {
+        ++board_.ndisks;
         ++board_.generation;
+      } else {
+        slot = stale_slot(s.disk_gone, seen, board_.ndisks, mono_ns);
+        if (slot == board_.ndisks) continue;  // full, none gone a minute: not shown
+        s.disk_prev[slot] = SamplerState::DiskPrev{};
+        s.disk_gone[slot] = SamplerState::Gone{};
+        board_.disk_reused[slot] = ++board_.generation;
       }
+      set_name(board_.disks[slot], s.disks.entries[e].name);
+      slot_of[e] = static_cast<std::uint8_t>(slot);
       seen[slot] = true;
+    }
+    for (std::size_t e = 0; e < s.disks.count; ++e) {
+      if (slot_of[e] == kNoSlot) continue;
+      const DiskEntry& d = s.disks.entries[e];
+      const std::size_t slot = slot_of[e];
       SamplerState::DiskPrev& p = s.disk_prev[slot];
       if (p.valid && dt > 0) {
         out.disk_rd[slot] = static_cast<float>(static_cast<double>(counter_delta(p.rd, d.read_sectors)) * 512 / dt);
@@ -632,6 +740,7 @@ void Sampler::read_disks(Sample& out, std::int64_t mono_ns) {
     }
     s.have_disk_mono = true;
     s.disk_mono_ns = mono_ns;
+    note_gone(s.disk_gone, seen, board_.ndisks, mono_ns);
   }
   for (std::size_t i = 0; i < kMaxDisks; ++i) {
     if (!seen[i]) s.disk_prev[i].valid = false;  // gone: its next sighting is a new baseline

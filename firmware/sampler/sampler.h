@@ -25,7 +25,8 @@ class Sampler {
   Sampler(const Sampler&) = delete;
   Sampler& operator=(const Sampler&) = delete;
 
-  // Board identity and sensor/interface names; interfaces seen later are appended.
+  // Board identity and sensor/interface names; interfaces, mounts and disks seen later are
+  // appended, or take the slot of one gone for a minute when their table is full.
   const BoardInfo& board() const { return board_; }
 
   // Takes one reading stamped with the current wall clock; fills every field of `out`.
@@ -61,10 +62,13 @@ class Sampler {
   void read_power(Sample& out);
   void read_net(Sample& out, std::int64_t mono_ns);
   void read_links(Sample& out);
-  void read_filesystems(Sample& out);
+  void read_filesystems(Sample& out, std::int64_t mono_ns);
   void read_disks(Sample& out, std::int64_t mono_ns);
   // Appends interface `name` (and its link-state files); false when the table is full.
   bool add_iface(std::string_view name);
+  // Gives interface slot `slot` to `name`: its link-state files re-pointed, its counters
+  // and link backoff forgotten (the next reading is a baseline). Allocates (rare).
+  void reuse_iface(std::size_t slot, std::string_view name);
   // Reads a small sysfs value into the scratch buffer; false when absent/unreadable.
   bool read_small(KeptFile& f, std::string_view& out);
   // True when the proc root is the real /proc (not a fixture tree).

@@ -900,6 +900,44 @@ TEST(History, ColumnarOldestFirstWithSince) {
   EXPECT_TRUE(e["cpu"][0].a.empty());
 }
 
+// A slot a full table gave to another interface or disk: what the history kept for the
+// old one reads as absent in every sample, and the other slots keep their figures.
+TEST(History, ForgetBlanksOnlyTheSlotsGivenAway) {
+  History h(4, 1);
+  for (int i = 0; i < 6; ++i) {  // full, wrapped: the walk must cover the ring as held
+    Sample s{};
+    s.t_ms = 1000 * i;
+    s.nnet = 2;
+    s.ndisk = 2;
+    for (int k = 0; k < 2; ++k) {
+      s.net_rx[k] = 100.0 * i + k;
+      s.net_tx[k] = 200.0 * i + k;
+      s.disk_rd[k] = static_cast<float>(10 * i + k);
+      s.disk_wr[k] = static_cast<float>(20 * i + k);
+    }
+    h.push(s);
+  }
+  bool none_net[kMaxIfaces] = {}, none_disk[kMaxDisks] = {};
+  h.forget(none_net, none_disk);
+  EXPECT_EQ(h.point(0).net_rx[1], 201.0) << "nothing given away: nothing changes";
+  bool net[kMaxIfaces] = {}, disk[kMaxDisks] = {};
+  net[1] = true;
+  disk[0] = true;
+  h.forget(net, disk);
+  ASSERT_EQ(h.size(), 4u);
+  for (std::size_t i = 0; i < h.size(); ++i) {
+    const HistoryPoint& p = h.point(i);
+    const int n = static_cast<int>(i) + 2;  // samples 2..5 are held
+    EXPECT_EQ(p.t_ms, 1000 * n);
+    EXPECT_EQ(p.net_rx[0], 100.0 * n);
+    EXPECT_EQ(p.net_tx[0], 200.0 * n);
+    EXPECT_TRUE(std::isnan(p.net_rx[1]) && std::isnan(p.net_tx[1])) << "sample " << n;
+    EXPECT_TRUE(std::isnan(p.disk_rd[0]) && std::isnan(p.disk_wr[0])) << "sample " << n;
+    EXPECT_EQ(p.disk_rd[1], static_cast<float>(10 * n + 1));
+    EXPECT_EQ(p.disk_wr[1], static_cast<float>(20 * n + 1));
+  }
+}
+
 // Two JSON values are the same figure: both null, or both the same number.
 void expect_same(const J& history, const J& live, const std::string& what) {
   EXPECT_EQ(history.type, live.type) << what;
@@ -1467,6 +1505,180 @@ TEST(SamplerNet, UsbNicRemovedAndPluggedBackShowsAgainWithItsLink) {
   EXPECT_EQ(r.s.board().nifaces, 2u) << "the same slot, not a new one";
   s = r.tick();  // its first sighting back was a new baseline; now a rate again
   EXPECT_EQ(s.net_rx[0], 0.0) << eth0;
+}
+
+// ---------------------------------------------------------------- full tables
+// A /proc/net/dev line for `name` with these byte counters.
+std::string dev_line(const std::string& name, std::uint64_t rx, std::uint64_t tx) {
+  return "  " + name + ": " + std::to_string(rx) + " 1 0 0 0 0 0 0 " + std::to_string(tx) +
+         " 1 0 0 0 0 0 0\n";
+}
+
+// Samples at monotonic second `sec` (the Rig's clock jumps there).
+Sample tick_at(Rig& r, std::int64_t sec) {
+  r.n = sec - 1;
+  return r.tick();
+}
+
+TEST(SamplerFullTables, NewInterfaceTakesTheSlotGoneLongestOnceGoneAMinute) {
+  Rig r("pi4");
+  const std::string dev = slurp(r.tree / "net/dev");  // lo, eth0, wlan0
+  ASSERT_EQ(kMaxIfaces, 8u);
+  auto veths = [&](std::initializer_list<int> which) {
+    std::string out;
+    for (int i : which) out += dev_line("veth" + std::to_string(i), 5000000, 5000000);
+    return out;
+  };
+  // Six containers: their veths fill slots 2..7.
+  put(r.tree / "net/dev", dev + veths({0, 1, 2, 3, 4, 5}));
+  tick_at(r, 1);
+  ASSERT_EQ(r.s.board().nifaces, 8u);
+  EXPECT_STREQ(r.s.board().ifaces[4].s, "veth2");
+  fs::create_directories(r.tree / "sys/class/net/veth2");
+  put(r.tree / "sys/class/net/veth2/operstate", "down\n");
+  // veth2's container stops at 2 s, the others at 11 s.
+  put(r.tree / "net/dev", dev + veths({0, 1, 3, 4, 5}));
+  tick_at(r, 2);
+  put(r.tree / "net/dev", dev);
+  tick_at(r, 11);
+  const std::uint32_t gen = r.s.board().generation;
+  // docker0 restarted, its link up at 10 Gb/s.
+  fs::create_directories(r.tree / "sys/class/net/docker0");
+  put(r.tree / "sys/class/net/docker0/operstate", "up\n");
+  put(r.tree / "sys/class/net/docker0/speed", "10000\n");
+  put(r.tree / "net/dev", dev + dev_line("docker0", 100, 200));
+  tick_at(r, 61);  // veth2 gone 59 s: not yet
+  EXPECT_EQ(r.s.board().nifaces, 8u);
+  EXPECT_EQ(r.s.board().generation, gen) << "a slot gone less than a minute is kept";
+  for (std::size_t i = 0; i < 8; ++i) EXPECT_STRNE(r.s.board().ifaces[i].s, "docker0") << i;
+  Sample s = tick_at(r, 62);  // 60 s: veth2's slot, the one gone longest
+  EXPECT_STREQ(r.s.board().ifaces[4].s, "docker0");
+  EXPECT_STREQ(r.s.board().ifaces[5].s, "veth3") << "no other entry moves";
+  EXPECT_GT(r.s.board().generation, gen) << "pages get the new name";
+  EXPECT_EQ(r.s.board().iface_reused[4], r.s.board().generation);
+  EXPECT_EQ(r.s.board().iface_reused[5], 0u);
+  EXPECT_EQ(s.nnet, 8u);
+  EXPECT_TRUE(absent(s.net_rx[4])) << "first sighting in the slot is a baseline";
+  EXPECT_TRUE(absent(s.net_tx[4]));
+  EXPECT_EQ(static_cast<OperState>(s.net_oper[4]), OperState::kUp) << "docker0's operstate, not veth2's";
+  EXPECT_EQ(s.net_speed[4], 10000.0f);
+  std::uint64_t rx = 0, tx = 0;
+  ASSERT_TRUE(r.s.net_bytes(4, rx, tx));
+  EXPECT_EQ(rx, 100u) << "docker0's own counters";
+  put(r.tree / "net/dev", dev + dev_line("docker0", 600, 200));
+  s = tick_at(r, 63);
+  EXPECT_NEAR(s.net_rx[4], 500.0, 1e-6) << "a rate from docker0's counters, not veth2's";
+  EXPECT_NEAR(s.net_tx[4], 0.0, 1e-6);
+  std::string o;
+  encode_board(r.s.board(), 1000, 600, o);
+  EXPECT_NE(o.find("\"docker0\""), std::string::npos) << o;
+  EXPECT_EQ(o.find("\"veth2\""), std::string::npos) << o;
+  // A VPN comes up listed before veth3, whose container is back: veth3 keeps its slot and
+  // tun0 takes veth0's (gone since 11 s, like the others; the first of those).
+  const std::uint32_t gen2 = r.s.board().generation;
+  put(r.tree / "net/dev", dev + dev_line("tun0", 1, 1) + dev_line("docker0", 600, 200) + veths({3}));
+  s = tick_at(r, 70);
+  EXPECT_EQ(r.s.board().generation, gen2) << "gone 59 s";
+  EXPECT_TRUE(absent(s.net_rx[5])) << "veth3 back: a baseline in its own slot";
+  s = tick_at(r, 71);
+  EXPECT_STREQ(r.s.board().ifaces[2].s, "tun0");
+  EXPECT_STREQ(r.s.board().ifaces[5].s, "veth3");
+  EXPECT_NEAR(s.net_rx[5], 0.0, 1e-6);
+  EXPECT_TRUE(absent(s.net_rx[2]));
+  EXPECT_EQ(r.s.board().iface_reused[2], r.s.board().generation);
+  EXPECT_STREQ(r.s.board().ifaces[4].s, "docker0");
+}
+
+TEST(SamplerFullTables, NewMountTakesTheSlotOfAStickGoneAMinute) {
+  Rig r("pi4");
+  const std::string mounts = slurp(r.tree / "mounts");  // /, /boot/firmware, the USB stick
+  ASSERT_EQ(r.s.board().nfs, 3u);
+  ASSERT_GE(kMaxFs, 4u);
+  std::string sticks;
+  for (std::size_t i = 0; i < kMaxFs - 3; ++i) {
+    const std::string name = "stick" + std::to_string(i);
+    fs::create_directories(r.tree / ("self/root/media/pi/" + name));
+    sticks += "/dev/sdc" + std::to_string(i + 1) + " /media/pi/" + name + " vfat rw 0 0\n";
+  }
+  put(r.tree / "mounts", mounts + sticks);
+  tick_at(r, 1);
+  ASSERT_EQ(r.s.board().nfs, kMaxFs);
+  // All the sticks are taken out at 5 s, and a new one is plugged in.
+  fs::create_directories(r.tree / "self/root/media/pi/NEW");
+  const std::string fresh = "/dev/sdd1 /media/pi/NEW ext4 ro 0 0\n";
+  put(r.tree / "mounts", mounts);
+  tick_at(r, 5);
+  const std::uint32_t gen = r.s.board().generation;
+  put(r.tree / "mounts", mounts + fresh);
+  Sample s = tick_at(r, 64);
+  EXPECT_EQ(r.s.board().generation, gen) << "gone 59 s: kept";
+  for (std::size_t i = 0; i < kMaxFs; ++i) EXPECT_STRNE(r.s.board().fs[i].mount, "/media/pi/NEW") << i;
+  s = tick_at(r, 65);
+  EXPECT_STREQ(r.s.board().fs[3].mount, "/media/pi/NEW") << "the first of the slots gone longest";
+  EXPECT_STREQ(r.s.board().fs[3].device, "/dev/sdd1");
+  EXPECT_STREQ(r.s.board().fs[3].type, "ext4");
+  EXPECT_GT(r.s.board().generation, gen);
+  EXPECT_EQ(r.s.board().fs_reused[3], r.s.board().generation);
+  EXPECT_STREQ(r.s.board().fs[2].mount, "/media/pi/USB STICK") << "present ones stay put";
+  EXPECT_TRUE(s.fs_flags[3] & Sample::kFsValid) << "its figures at once";
+  EXPECT_TRUE(s.fs_flags[3] & Sample::kFsReadOnly);
+  EXPECT_EQ(s.fs_size[3], vfs_of(r.tree / "self/root/media/pi/NEW").size);
+  if (kMaxFs > 4) {
+    EXPECT_FALSE(s.fs_flags[4] & Sample::kFsValid) << "the other sticks stay gone";
+  }
+}
+
+TEST(SamplerFullTables, NewDiskTakesTheSlotGoneLongestWithABaseline) {
+  Rig r("pi4");
+  const std::string base = slurp(r.tree / "diskstats");  // mmcblk0, sda, zram0
+  ASSERT_EQ(r.s.board().ndisks, 3u);
+  ASSERT_GE(kMaxDisks, 4u);
+  ASSERT_LE(kMaxDisks, 26u);
+  auto disk = [](const std::string& name, std::uint64_t written) {
+    return "   8      32 " + name + " 1 0 8 0 1 0 " + std::to_string(written) + " 0 0 1 1 0 0 0 0 0 0\n";
+  };
+  std::string extra;
+  for (std::size_t i = 0; i < kMaxDisks - 3; ++i) extra += disk(std::string("sd") + char('b' + i), 999999);
+  put(r.tree / "diskstats", base + extra);
+  tick_at(r, 1);
+  ASSERT_EQ(r.s.board().ndisks, kMaxDisks);
+  // sdb unplugged at 2 s, the rest at 3 s; a new stick (sdz) then arrives.
+  put(r.tree / "diskstats", base + extra.substr(extra.find('\n') + 1));
+  tick_at(r, 2);
+  put(r.tree / "diskstats", base);
+  tick_at(r, 3);
+  const std::uint32_t gen = r.s.board().generation;
+  put(r.tree / "diskstats", base + disk("sdz", 100));
+  tick_at(r, 61);
+  EXPECT_EQ(r.s.board().generation, gen) << "gone 59 s: kept";
+  Sample s = tick_at(r, 62);
+  EXPECT_STREQ(r.s.board().disks[3].s, "sdz") << "sdb's slot, gone longest";
+  EXPECT_STREQ(r.s.board().disks[4].s, "sdc");
+  EXPECT_GT(r.s.board().generation, gen);
+  EXPECT_EQ(r.s.board().disk_reused[3], r.s.board().generation);
+  EXPECT_TRUE(absent(s.disk_wr[3])) << "a baseline, not a drop from sdb's counters";
+  EXPECT_TRUE(absent(s.disk_busy[3]));
+  EXPECT_EQ(s.disk_written[3], 100.0 * 512);
+  put(r.tree / "diskstats", base + disk("sdz", 108));
+  s = tick_at(r, 63);
+  EXPECT_NEAR(s.disk_wr[3], 8.0 * 512, 1e-3);
+  std::uint64_t rd = 0, wr = 0, io = 0;
+  ASSERT_TRUE(r.s.disk_counters(3, rd, wr, io));
+  EXPECT_EQ(wr, 108u * 512);
+}
+
+TEST(NoAllocation, FullTablesWithNewcomersWaiting) {
+  Tree t("pi4");
+  const std::string dev = slurp(t / "net/dev");
+  std::string more;
+  for (int i = 0; i < 9; ++i) more += dev_line("veth" + std::to_string(i), 1, 1);
+  put(t / "net/dev", dev + more);
+  Sampler s(t.proc().string(), t.sys().string());
+  ASSERT_EQ(s.board().nifaces, kMaxIfaces);
+  // Some gone (less than a minute of this run), newcomers waiting for a slot every tick.
+  put(t / "net/dev", dev + more.substr(more.find('\n') + 1) + dev_line("tun0", 1, 1));
+  steady_state_allocations(s, "full interface table");
+  EXPECT_EQ(s.board().nifaces, kMaxIfaces);
 }
 
 // ---------------------------------------------------------------- alerts
