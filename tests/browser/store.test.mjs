@@ -58,6 +58,21 @@ describe("www store", () => {
     assert.equal(s.cpu[0].length, 10);
   });
 
+  it("adds an interface a newer board names, and empties a slot given to another name", () => {
+    const s = new Store({ ...board, net_ifaces: ["eth0", "wlan0"] });
+    s.addSample(sample(1000));
+    s.addSample(sample(2000));
+    assert.deepEqual(s.nrx, [[10, 10], [5, 5]]);
+    assert.equal(s.grow({ ...board, net_ifaces: ["eth0", "wlan0"] }), false, "the same names: nothing changes");
+    // wlan0 gone a minute, its slot given to tun0: wlan0's points are not drawn as tun0's.
+    assert.equal(s.grow({ ...board, net_ifaces: ["eth0", "tun0", "usb0"] }), true);
+    assert.deepEqual(s.ifaces, ["eth0", "tun0", "usb0"]);
+    assert.deepEqual(s.nrx, [[10, 10], [null, null], [null, null]]);
+    assert.deepEqual(s.ntx, [[1, 1], [null, null], [null, null]]);
+    s.addSample({ ...sample(3000), net: [{ if: "eth0", rx: 10, tx: 1 }, { if: "tun0", rx: 7, tx: 3 }] });
+    assert.deepEqual(s.nrx, [[10, 10, 10], [null, null, 7], [null, null, null]]);
+  });
+
   it("recognises the same board after a reconnect", () => {
     const s = new Store(board);
     assert.equal(s.fits({ ...board }), true);

@@ -44,14 +44,22 @@ export class Store {
 
   get length() { return this.ts.length; }
 
-  /** Adds columns (null so far) for interfaces and disks a newer `board` names;
-   *  returns true when any was added. Slots are never reassigned by the server. */
+  /** Adds columns (null so far) for interfaces and disks a newer `board` names, and
+   *  empties the column of a slot the board gave to another name (a full table hands
+   *  the slot of one gone a minute to a newcomer); returns true when any changed. */
   grow(board) {
     let grew = false;
     const add = (names, have, cols) => {
-      for (let k = have.length; k < names.length; k++) {
-        have.push(String(names[k]));
-        for (const c of cols) c.push(this.ts.map(() => null));
+      for (let k = 0; k < names.length; k++) {
+        const name = String(names[k]);
+        if (k < have.length && have[k] === name) continue;
+        if (k < have.length) {
+          have[k] = name;
+          for (const c of cols) c[k] = this.ts.map(() => null);
+        } else {
+          have.push(name);
+          for (const c of cols) c.push(this.ts.map(() => null));
+        }
         grew = true;
       }
     };
