@@ -11,9 +11,10 @@
 #    the root disk in snapshot mode, user networking with restrict=on and one forward,
 #    127.0.0.1:<free port> -> guest :8080. The host runs commands in the guest through a
 #    virtio-serial port wired to a pipe (tests/boot/agent.sh): nothing else is reachable.
-# Checks: unit active; page and /metrics from the host; not root, CapEff 0, NoNewPrivs,
-# seccomp; back after `systemctl restart` and after `kill -9` (Restart=); no error in the
-# unit's journal; the per-core figure of a loaded core rises and falls back.
+# Checks: unit active; page, /metrics and a Socket.IO connect from the host; not root,
+# CapEff 0, NoNewPrivs, seccomp; back after `systemctl restart` and after `kill -9`
+# (Restart=); no error in the unit's journal; the per-core figure of a loaded core
+# rises and falls back.
 # Ends with "N passed, M failed"; exits non-zero if anything failed.
 set -euo pipefail
 
@@ -267,6 +268,7 @@ else
   bad "GET /metrics has no sbcmon_cpu_busy_percent for both cores:"
   curl -s --max-time 10 "http://127.0.0.1:$port/metrics" | grep -m 5 cpu | sed 's/^/    | /' || true
 fi
+check_socketio "http://127.0.0.1:$port"
 
 echo "== sandbox"
 if in_guest "reading the main process's status" 30 \

@@ -55,3 +55,25 @@ check_page() {
     sed 's/^/    | /' "$headers" 2>/dev/null || true
   fi
 }
+
+# check_socketio <base url>: what every official client does first: an Engine.IO open
+# over polling (a session id: under systemd, the seccomp filter must let sbcmon draw it
+# from getrandom), then a Socket.IO connect to "/" answered with its own sid.
+check_socketio() {
+  local base="$1" open sid post ack
+  open="$(curl -sS --max-time 20 "$base/socket.io/?EIO=4&transport=polling" || true)"
+  sid="$(sed -n 's/^0{.*"sid":"\([^"]*\)".*/\1/p' <<<"$open")"
+  if [[ -z "$sid" ]]; then
+    bad "Engine.IO open over polling: '${open:0:120}'"
+    return
+  fi
+  ok "Engine.IO open over polling: sid $sid"
+  post="$(curl -sS --max-time 20 -X POST -H 'Content-Type: text/plain;charset=UTF-8' \
+          --data-binary 40 "$base/socket.io/?EIO=4&transport=polling&sid=$sid" || true)"
+  ack="$(curl -sS --max-time 30 "$base/socket.io/?EIO=4&transport=polling&sid=$sid" || true)"
+  if [[ "$post" == ok && "$ack" == *'40{"sid":"'* ]]; then
+    ok "Socket.IO connect to / answered: ${ack:0:60}"
+  else
+    bad "Socket.IO connect: POST said '$post', then GET said '${ack:0:120}'"
+  fi
+}

@@ -191,21 +191,7 @@ if [[ "$code" == 200 ]]; then
 else
   bad "GET /healthz: status '$code'"
 fi
-open="$(curl -sS --max-time 20 "$base/socket.io/?EIO=4&transport=polling" || true)"
-sid="$(sed -n 's/^0{.*"sid":"\([^"]*\)".*/\1/p' <<<"$open")"
-if [[ -n "$sid" ]]; then
-  ok "Engine.IO open over polling: sid $sid"
-  post="$(curl -sS --max-time 20 -X POST -H 'Content-Type: text/plain;charset=UTF-8' \
-          --data-binary 40 "$base/socket.io/?EIO=4&transport=polling&sid=$sid" || true)"
-  ack="$(curl -sS --max-time 30 "$base/socket.io/?EIO=4&transport=polling&sid=$sid" || true)"
-  if [[ "$post" == ok && "$ack" == *'40{"sid":"'* ]]; then
-    ok "Socket.IO connect to / answered: ${ack:0:60}"
-  else
-    bad "Socket.IO connect: POST said '$post', then GET said '${ack:0:120}'"
-  fi
-else
-  bad "Engine.IO open over polling: '${open:0:120}'"
-fi
+check_socketio "$base"
 if grep -q "http://.*\.local:$port/" "$log"; then
   ok "sbcmon printed a LAN URL: $(grep -o "http://[^ ]*\.local:$port/" "$log" | head -n 1)"
 else
