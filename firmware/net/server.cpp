@@ -26,6 +26,7 @@
 #include "net/system.h"
 #include "util/budget.h"
 #include "util/ct.h"
+#include "util/tick_grid.h"
 
 namespace sbcmon::net {
 namespace {
@@ -920,8 +921,9 @@ struct Server::Impl final : eio::Port {
   // tick never makes the period drift.
   void schedule_tick() {
     const std::uint64_t now = monotonic_ms();
-    next_tick_ms += period_ms;
-    if (next_tick_ms <= now) next_tick_ms = now + 1;  // fell behind: skip, don't burst
+    // Fell behind (a stalled loop): skip what was missed; a tick at now + 1 ms would
+    // make a second sample a millisecond after the late one.
+    next_tick_ms = util::next_tick(next_tick_ms, now, period_ms);
     lws_sul_schedule(ctx, 0, &tick_timer.sul, &Impl::on_tick_timer,
                      static_cast<lws_usec_t>(next_tick_ms - now) * LWS_US_PER_MS);
   }

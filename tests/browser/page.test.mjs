@@ -51,12 +51,13 @@ describe("page on the host's own /proc and /sys", { skip }, () => {
     assert.ok(hist.n >= 3, `history held samples (got ${hist.n})`);
     // The first frame with data already holds the whole history: the chart never
     // starts empty and fills from live samples. (A sample that arrives in the same
-    // polling payload as the history may share that frame.)
+    // polling payload as the history may share that frame. The store's rows may be
+    // more than the samples: a stall on a loaded machine is drawn as a gap row.)
     const histAt = log.indexOf(hist);
     assert.ok(histAt < firstSample, "history came before the first live sample");
     const firstDraw = log.find((e) => e.ev === "draw" && e.chart === "cpu" && e.n > 0);
     const samplesBefore = log.slice(0, log.indexOf(firstDraw)).filter((e) => e.ev === "sample").length;
-    assert.equal(firstDraw.n, hist.n + samplesBefore,
+    assert.ok(firstDraw.n >= hist.rows && firstDraw.n <= hist.rows + 2 * samplesBefore,
       `the first CPU frame drew the history: ${JSON.stringify(log.slice(0, firstSample + 2))}`);
     assert.equal(await status(page), "live");
 

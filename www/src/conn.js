@@ -109,7 +109,7 @@ export function connect() {
   socket.on('history', (h) => {
     if (!state.store) return;
     const n = state.store.addHistory(h);
-    note('history', { n, len: h && h.t ? h.t.length : 0 });
+    note('history', { n, len: h && h.t ? h.t.length : 0, rows: state.store.length });
     if (state.store.length) syncClock(state.store.lastT);
     redraw();
     self.history(h);
