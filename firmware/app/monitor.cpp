@@ -151,13 +151,13 @@ void Monitor::timed_sample() {
 
 void Monitor::tick() {
   timed_sample();
-  if (sampler_->board().generation != announced_generation_) {
-    forget_slots(*history_, sampler_->board(), announced_generation_);
-  }
+  const sampler::BoardInfo& board = sampler_->board();
+  const bool renamed = board.generation != announced_generation_;
+  // Slots given to new names lose what the history kept for the old ones first.
+  if (renamed) forget_slots(*history_, board, announced_generation_);
   history_->push(current_);
   socketio::Server& sio = server_.sio();
-  const sampler::BoardInfo& board = sampler_->board();
-  if (board.generation != announced_generation_) {
+  if (renamed) {
     // A new interface, disk or filesystem: pages need its name before its figures.
     announced_generation_ = board.generation;
     json_.clear();

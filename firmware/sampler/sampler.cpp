@@ -89,6 +89,24 @@ std::size_t stale_slot(const SamplerState::Gone* g, const bool* seen, std::size_
   }
   return best;
 }
+
+// Known names first: for each of a reading's `count` entries, the slot of the `n` in use
+// that has its name (kNoSlot for none), marking those slots seen, so an entry that is
+// back keeps its slot whatever is listed before it.
+template <typename EntryName, typename SlotName>
+void match_slots(std::size_t count, EntryName entry_name, std::size_t n, SlotName slot_name,
+                 std::uint8_t* slot_of, bool* seen) {
+  for (std::size_t e = 0; e < count; ++e) {
+    slot_of[e] = kNoSlot;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (std::strcmp(slot_name(i), entry_name(e)) == 0) {
+        slot_of[e] = static_cast<std::uint8_t>(i);
+        seen[i] = true;
+        break;
+      }
+    }
+  }
+}
 }  // namespace
 
 namespace {
@@ -532,18 +550,10 @@ void Sampler::read_net(Sample& out, std::int64_t mono_ns) {
   double dt = s.have_net_mono ? static_cast<double>(mono_ns - s.net_mono_ns) / 1e9 : 0.0;
   if (net_dev_.read(tick_, big_.get(), kBigBuf, v) &&
       parse_net_dev(whole_lines(v, kBigBuf), s.net)) {
-    // Known names first, so one that is back keeps its slot whatever is listed before it.
     std::uint8_t slot_of[kMaxNetParse];
-    for (std::size_t e = 0; e < s.net.count; ++e) {
-      slot_of[e] = kNoSlot;
-      for (std::size_t i = 0; i < board_.nifaces; ++i) {
-        if (std::strcmp(board_.ifaces[i].s, s.net.entries[e].name) == 0) {
-          slot_of[e] = static_cast<std::uint8_t>(i);
-          seen[i] = true;
-          break;
-        }
-      }
-    }
+    match_slots(
+        s.net.count, [&](std::size_t e) { return s.net.entries[e].name; }, board_.nifaces,
+        [&](std::size_t i) { return board_.ifaces[i].s; }, slot_of, seen);
     for (std::size_t e = 0; e < s.net.count; ++e) {
       if (slot_of[e] != kNoSlot) continue;
       const char* name = s.net.entries[e].name;
@@ -618,19 +628,11 @@ void Sampler::read_filesystems(Sample& out, std::int64_t mono_ns) {
                      parse_mounts(whole_lines(v, kBigBuf), s.mounts);
   }
   if (s.mounts_valid) {
-    // Mount points already listed first, so one that is back keeps its slot.
     bool seen[kMaxFs] = {};
     std::uint8_t slot_of[kMaxMountParse];
-    for (std::size_t e = 0; e < s.mounts.count; ++e) {
-      slot_of[e] = kNoSlot;
-      for (std::size_t i = 0; i < board_.nfs; ++i) {
-        if (std::strcmp(board_.fs[i].mount, s.mounts.entries[e].mountpoint) == 0) {
-          slot_of[e] = static_cast<std::uint8_t>(i);
-          seen[i] = true;
-          break;
-        }
-      }
-    }
+    match_slots(
+        s.mounts.count, [&](std::size_t e) { return s.mounts.entries[e].mountpoint; }, board_.nfs,
+        [&](std::size_t i) { return board_.fs[i].mount; }, slot_of, seen);
     for (std::size_t e = 0; e < s.mounts.count; ++e) {
       if (slot_of[e] != kNoSlot) continue;
       const MountEntry& m = s.mounts.entries[e];
@@ -692,18 +694,10 @@ void Sampler::read_disks(Sample& out, std::int64_t mono_ns) {
   double dt = s.have_disk_mono ? static_cast<double>(mono_ns - s.disk_mono_ns) / 1e9 : 0.0;
   if (diskstats_.read(tick_, big_.get(), kBigBuf, v) &&
       parse_diskstats(whole_lines(v, kBigBuf), s.disks)) {
-    // Devices already listed first, so one that is back keeps its slot.
     std::uint8_t slot_of[kMaxDiskParse];
-    for (std::size_t e = 0; e < s.disks.count; ++e) {
-      slot_of[e] = kNoSlot;
-      for (std::size_t i = 0; i < board_.ndisks; ++i) {
-        if (std::strcmp(board_.disks[i].s, s.disks.entries[e].name) == 0) {
-          slot_of[e] = static_cast<std::uint8_t>(i);
-          seen[i] = true;
-          break;
-        }
-      }
-    }
+    match_slots(
+        s.disks.count, [&](std::size_t e) { return s.disks.entries[e].name; }, board_.ndisks,
+        [&](std::size_t i) { return board_.disks[i].s; }, slot_of, seen);
     for (std::size_t e = 0; e < s.disks.count; ++e) {
       if (slot_of[e] != kNoSlot) continue;
       std::size_t slot = board_.ndisks;
