@@ -44,7 +44,9 @@ export function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** Polls fn() until it returns a truthy value; throws after ms with `what`. */
+/** Polls fn() until it returns a truthy value; throws after ms with `what`
+ *  (a string, or a function called then, so the message shows the state at
+ *  the deadline rather than at the start). */
 export async function waitFor(fn, ms, what) {
   ms = deadline(ms);
   const end = Date.now() + ms;
@@ -58,7 +60,7 @@ export async function waitFor(fn, ms, what) {
     }
     await sleep(50);
   }
-  throw new Error(`timed out after ${ms} ms waiting for ${what} (last: ${last})`);
+  throw new Error(`timed out after ${ms} ms waiting for ${typeof what === "function" ? what() : what} (last: ${last})`);
 }
 
 /** GET on the loopback; resolves {status, headers, text}. */

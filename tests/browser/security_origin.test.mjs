@@ -50,24 +50,30 @@ async function attack(browser, other, sbc) {
   const page = await openPage(browser, null);
   // What the server answered, as Chromium's network layer saw it: a response
   // blocked by CORS never reaches the page or playwright's "response" event.
-  const polling = [];
+  // CDP does not order an ExtraInfo event after its requestWillBeSent (on a
+  // busy machine the status often comes first), so both are kept by request id
+  // and joined when the test looks.
   const consoleText = [];
   page.on("console", (m) => consoleText.push(m.text()));
   const cdp = await page.context().newCDPSession(page);
   const urls = new Map();
+  const statuses = new Map();
   cdp.on("Network.requestWillBeSent", (e) => urls.set(e.requestId, e.request.url));
-  cdp.on("Network.responseReceivedExtraInfo", (e) => {
-    const url = urls.get(e.requestId) ?? "";
-    if (url.includes("/socket.io/") && url.includes("transport=polling")) polling.push({ status: e.statusCode, url });
-  });
+  cdp.on("Network.responseReceivedExtraInfo", (e) => statuses.set(e.requestId, e.statusCode));
+  const pollingSeen = () => [...statuses]
+    .map(([id, status]) => ({ status, url: urls.get(id) ?? "" }))
+    .filter((r) => r.url.includes("/socket.io/") && r.url.includes("transport=polling"));
   await cdp.send("Network.enable");
   await page.goto(`http://${HOST}:${other.port}/?target=${HOST}:${sbc.port}`);
+  let seen = { results: null, polling: [] };
   const results = await waitFor(async () => {
     const r = await page.evaluate(() => window.results);
+    seen = { results: r, polling: pollingSeen() };
     const wsDone = r && (r.wsClosed !== undefined || r.wsFrames.length >= 2);
     const xhrDone = r && (r.xhrStatus !== undefined || r.xhrError);
-    return wsDone && xhrDone && polling.length > 0 ? r : null;
-  }, 20000, `both cross-site attempts to settle (polling seen: ${JSON.stringify(polling)})`);
+    return wsDone && xhrDone && seen.polling.length > 0 ? r : null;
+  }, 20000, () => `both cross-site attempts to settle (page: ${JSON.stringify(seen.results)}, polling seen: ${JSON.stringify(seen.polling)}, requests: ${JSON.stringify([...urls.values()])})`);
+  const polling = pollingSeen();
   await page.context().close();
   return { results, polling, consoleText };
 }
