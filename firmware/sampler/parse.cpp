@@ -116,12 +116,16 @@ bool read_cpu_fields(const char* p, const char* end, CpuTimes& t) {
 }  // namespace
 
 float cpu_percent(const CpuTimes& a, const CpuTimes& b) {
-  std::uint64_t busy = sub0(b.user, a.user) + sub0(b.nice, a.nice) + sub0(b.system, a.system) +
-                       sub0(b.irq, a.irq) + sub0(b.softirq, a.softirq) + sub0(b.steal, a.steal);
-  std::uint64_t idle = sub0(b.idle, a.idle) + sub0(b.iowait, a.iowait);
-  std::uint64_t total = busy + idle;
+  // Summed as doubles: a counter read as up to 2^64-1 (a corrupt or hostile line; the
+  // fuzzer found one) made the 64-bit sums wrap, and busy exceeded the total. A double
+  // sum cannot wrap, and busy <= busy + idle holds after rounding, so this stays in
+  // 0..100; real deltas are far below 2^53, where the doubles are exact.
+  auto d = [](std::uint64_t cur, std::uint64_t prev) { return static_cast<double>(sub0(cur, prev)); };
+  const double busy = d(b.user, a.user) + d(b.nice, a.nice) + d(b.system, a.system) + d(b.irq, a.irq) +
+                      d(b.softirq, a.softirq) + d(b.steal, a.steal);
+  const double total = busy + d(b.idle, a.idle) + d(b.iowait, a.iowait);
   if (total == 0) return kAbsent;
-  return static_cast<float>(100.0 * static_cast<double>(busy) / static_cast<double>(total));
+  return static_cast<float>(100.0 * busy / total);
 }
 
 bool parse_stat(std::string_view text, StatReading& out) {

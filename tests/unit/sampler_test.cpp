@@ -372,6 +372,25 @@ TEST(SamplerCpu, CounterGoingBackwardsClampsAtZero) {
   EXPECT_TRUE(absent(cpu_percent(a, a))) << "no tick elapsed: no figure";
 }
 
+TEST(SamplerCpu, HugeCountersDoNotWrapThePercentage) {
+  // What proc_stat_fuzz found: counters near 2^64 in one reading made the 64-bit
+  // busy and total sums wrap, and the figure came out above 100 %.
+  CpuTimes a, b;
+  b.user = 179380; b.idle = 2666; b.iowait = 26700552;
+  b.irq = UINT64_MAX;            // read from 40 digits, most of them leading zeros
+  b.softirq = UINT64_MAX - 5;
+  const float p = cpu_percent(a, b);
+  ASSERT_FALSE(absent(p));
+  EXPECT_GE(p, 0.0f);
+  EXPECT_LE(p, 100.0f);
+  EXPECT_NEAR(p, 100.0, 1e-3) << "the busy counters dwarf idle";
+  a.idle = UINT64_MAX - 1;       // and a huge idle delta on the other side
+  b = a;
+  b.idle = UINT64_MAX;
+  b.user = 1;
+  EXPECT_NEAR(cpu_percent(a, b), 50.0, 1e-3);
+}
+
 TEST(SamplerCpu, UnreadableStatIsAbsentThenRecovers) {
   Rig r("pi4");
   r.tick();
