@@ -202,6 +202,18 @@ export function renderFloor(res) {
   L.push('', '### Targets', '');
   const cpuOk = ids.map(([id, n]) => [n, v('sbcmon', id, (r) => r.cpuSPerMin) / v('floor', id, (r) => r.cpuSPerMin)]);
   L.push(`- CPU ≤ 1.3× the floor: ${cpuOk.map(([n, r]) => `${n}: ${fmt(r)}× ${r <= 1.3 ? 'met' : 'NOT met'}`).join('; ')}`);
+  // anon ≤ 1.2× the floor's + the history ring (sbcmon_history_bytes, read in the same phase).
+  for (const k of ['sbcmon', 'static'].filter(has)) {
+    const parts = ids.map(([id, n]) => {
+      const a = v(k, id, (r) => r.anonMb); const f = v('floor', id, (r) => r.anonMb);
+      const ring = v(k, id, (r) => r.ringBytes) / 2 ** 20;
+      const cap = 1.2 * f + ring;
+      return `${n}: ${fmt(a)} vs ${fmt(cap)} MiB ${a <= cap ? 'met' : 'NOT met'}`;
+    });
+    const ring = v(k, 'ws0', (r) => r.ringBytes);
+    L.push(`- ${k === 'sbcmon' ? 'sbcmon (dynamic)' : 'static firmware'} anon ≤ 1.2× the floor + the ring `
+      + `(${fmt(ring / 1024, 0)} KiB): ${parts.join('; ')}`);
+  }
   if (has('static')) {
     const rss = v('static', 'ws20', (r) => r.rssMb); const anon = v('static', 'ws20', (r) => r.anonMb);
     L.push(`- static firmware at 20 clients: RSS ${fmt(rss)} MiB (< 3 MiB: ${rss < 3 ? 'met' : 'NOT met'}), `

@@ -32,13 +32,14 @@ const ALL_SERVERS = [
         '--handshakes-per-s', '0', '--max-sessions', '64', '--sessions-per-addr', '0']
       : [args.sbcmon, '--port', String(port), '--bind', '127.0.0.1', '--interval', `${periodMs}ms`,
         '--handshakes-per-s', '0', '--max-sessions', '1100', '--sessions-per-addr', '0',
-        '--max-connections', '4096']) },
+        // 1108 + 8 = the floor's fd table for 1100 clients (max_clients + 16).
+        '--max-connections', '1108']) },
   // The same code as shipped to boards: static, lws + mbedTLS from pinned sources (make firmware BOARD=host).
   { key: 'static', name: 'sbcmon static firmware', nsp: '/', event: 'sample', minPeriodMs: 100, only: 'ws',
     skip: !args.static,
     cmd: (port, periodMs, n) => [n <= 64 ? args.static64 : args.static, '--port', String(port), '--bind', '127.0.0.1',
       '--interval', `${periodMs}ms`, '--handshakes-per-s', '0', '--sessions-per-addr', '0',
-      ...(n <= 64 ? ['--max-sessions', '64'] : ['--max-sessions', '1100', '--max-connections', '4096'])] },
+      ...(n <= 64 ? ['--max-sessions', '64'] : ['--max-sessions', '1100', '--max-connections', '1108'])] },
   // The floor: a bare lws server writing one message of sbcmon's sample size per period (bench/floor.c).
   { key: 'floor', name: 'bare libwebsockets (floor)', nsp: '/', event: 'sample', minPeriodMs: 10, only: 'ws',
     skip: !args.floor,
@@ -143,6 +144,8 @@ async function loadPhase(server, { n, transport, periodMs, settleS, windowS }) {
     w1 = Date.now();
     cs.stop();
     const b = snapshot(proc.pid);
+    // What sbcmon's history ring holds (its own gauge): the "+ ring" of the anon target.
+    const ringBytes = server.key === 'sbcmon' || server.key === 'static' ? await historyBytes(proc.port) : undefined;
     const secs = b.t - a.t;
     const received = cs.counts.reduce((x, y) => x + y, 0);
     const expected = cs.connected * (secs * 1000) / periodMs;
@@ -155,12 +158,26 @@ async function loadPhase(server, { n, transport, periodMs, settleS, windowS }) {
       cpuSPerMinStat: ((b.ticks - a.ticks) / CLK_TCK) / secs * 60,
       broadcasts: (secs * 1000) / periodMs,
       rssMb: b.rssKb / 1024, pssMb: b.pssKb / 1024, anonMb: b.anonKb / 1024, hwmMb: b.hwmKb / 1024,
-      threads: b.threads, w0, w1, frameBytes: cs.frameBytes || 0,
+      threads: b.threads, w0, w1, frameBytes: cs.frameBytes || 0, ringBytes,
     };
   } finally {
     cs.close();
     await stopServer(proc);
   }
+}
+
+// sbcmon_history_bytes from the server's /metrics; NaN when it cannot be read.
+function historyBytes(port) {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/metrics', agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => resolve(Number((/^sbcmon_history_bytes (\d+)$/m.exec(text) || [])[1])));
+    });
+    req.on('error', () => resolve(NaN));
+    req.setTimeout(5000, () => req.destroy());
+  });
 }
 
 // Server-side latency (net/latency.h): the ticks of the window, tick -> first and last

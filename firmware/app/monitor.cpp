@@ -234,6 +234,7 @@ void Monitor::encode_metrics(std::string& out) const {
   in.disks = disks;
   in.server = &counters;
   in.sample_duration_s = sample_s_;
+  in.history_bytes = history_->bytes();
   in.version = SBCMON_VERSION;
   in.board_name = config::kBoard;
   metrics::encode(in, out);

@@ -22,10 +22,10 @@ Engine::Engine(const EngineConfig& config, Port& port, SidGenerator& sids)
     : cfg_(config),
       port_(port),
       sids_(sids),
-      sessions_(config::kMaxSessions),
       empty_(Frame::copy({})),
       probe_(Frame::copy("probe")) {
   cfg_.max_sessions = std::min(cfg_.max_sessions, config::kMaxSessions);
+  sessions_.reserve(config::kMaxSessions);
   live_list_.reserve(cfg_.max_sessions);
 }
 
@@ -161,6 +161,8 @@ Opened Engine::open(Endpoint endpoint, Protocol protocol, bool websocket, bool b
         break;
       }
     }
+    // Within the reserved capacity, so no Session moves.
+    if (slot == nullptr && sessions_.size() < config::kMaxSessions) slot = &sessions_.emplace_back();
   }
   if (slot == nullptr || !sids_.next(slot->sid)) {
     ++counters_.sessions_refused;

@@ -195,6 +195,10 @@ class Engine final : public socketio::EngineLink {
   Port& port_;
   SidGenerator& sids_;
   socketio::Server* sio_ = nullptr;
+  // The session table: capacity for config::kMaxSessions is reserved up front and never
+  // exceeded, so a Session never moves; a slot is constructed the first time no
+  // constructed one is free. An unused slot costs address space, not memory: the
+  // 1100-session bench build kept 272 KiB of constructed slots at 0 clients.
   std::vector<Session> sessions_;
   // The live sessions (sessions_ never moves them): tick, deadlines and lookups
   // by sid or address visit only these.

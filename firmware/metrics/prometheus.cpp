@@ -323,6 +323,11 @@ void encode_server(const Inputs& in, Writer& w) {
              "Time taken by the last sample of /proc and /sys.");
     w.put({}, in.sample_duration_s);
   }
+  if (in.history_bytes > 0) {
+    w.family("sbcmon_history_bytes", "gauge",
+             "Memory the history ring holds, sized once at start-up for the cores present.");
+    w.put({}, static_cast<std::uint64_t>(in.history_bytes));
+  }
   if (in.server != nullptr) {
     const ServerCounters& c = *in.server;
     w.family("sbcmon_sessions", "gauge", "Engine.IO sessions open now.");

@@ -48,6 +48,7 @@ struct Inputs {
   const DiskBytes* disks = nullptr;              // board->ndisks entries, or nullptr
   const ServerCounters* server = nullptr;        // nullptr = no server figures
   double sample_duration_s = sampler::kAbsentD;  // cost of the last sample; NaN = absent
+  std::size_t history_bytes = 0;                 // the history ring's storage; 0 = absent
   std::string_view version;                      // sbcmon version for sbcmon_build_info
   std::string_view board_name;                   // Kconfig board for sbcmon_build_info
 };

@@ -236,7 +236,11 @@ struct Server::Impl final : eio::Port {
 
   // ---- which connection carries what ------------------------------------------
   Link& link_of(SessionHandle h) {
-    Link& l = links[eio::Engine::slot_of(h)];
+    // Grown to the highest slot in use, within the capacity reserved at start (so
+    // the references slot() hands out stay put).
+    const std::size_t i = eio::Engine::slot_of(h);
+    if (i >= links.size()) links.resize(i + 1);
+    Link& l = links[i];
     if (l.session != h) l = Link{h, nullptr, nullptr, nullptr};
     return l;
   }
@@ -1081,7 +1085,8 @@ bool Server::start(const ServerConfig& config, std::string& error) {
 
   m.tick_timer.self = &m;
   m.engine_timer.self = &m;
-  m.links.assign(config::kMaxSessions, Link{});
+  m.links.clear();
+  m.links.reserve(config::kMaxSessions);
   if (m.cfg.hostname.empty()) {
     char host[256] = {};
     if (gethostname(host, sizeof(host) - 1) == 0) m.cfg.hostname = host;

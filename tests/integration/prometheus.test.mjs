@@ -105,6 +105,12 @@ describe("prometheus: /metrics", { skip }, () => {
     assert.match(r.text, /^node_network_receive_bytes_total\{device="eth0"\} 987654321$/m);
     assert.match(r.text, /^sbcmon_rpi_throttled\{flag="under_voltage"\} 0$/m);
     assert.match(r.text, /^sbcmon_sample_duration_seconds \d/m);
+    // The ring sbcmon reports is memory it holds: at least 600 samples of 4 cores' figures,
+    // and inside the process's own anonymous memory (it is zeroed at start-up).
+    const ring = Number((/^sbcmon_history_bytes (\d+)$/m.exec(r.text) ?? [])[1]);
+    const anonKb = Number((/^RssAnon:\s+(\d+) kB$/m.exec(fs.readFileSync(`/proc/${server.child.pid}/status`, "utf8")) ?? [])[1]);
+    assert.ok(ring >= 600 * 4 * 2 * 4, `sbcmon_history_bytes ${ring}`);
+    assert.ok(ring <= anonKb * 1024, `history ${ring} B > RssAnon ${anonKb} kB`);
     assert.doesNotMatch(r.text, /device="lo"/, "loopback is not shown");
     const { code, out } = await run(PROMTOOL, ["check", "metrics"], r.body);
     const problems = out.split("\n").filter((l) => l.trim() && !ALLOWED_LINT.has(l.trim()));

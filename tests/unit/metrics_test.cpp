@@ -88,6 +88,7 @@ struct Rig {
     in.net = net;
     in.server = &server;
     in.sample_duration_s = 0.000125;
+    in.history_bytes = 163200;
     in.version = "0.1.0";
     in.board_name = "rpi4";
     std::string out;
@@ -224,6 +225,9 @@ sbcmon_board_info{model="Raspberry Pi 4 Model B Rev 1.4"} 1
 # HELP sbcmon_sample_duration_seconds Time taken by the last sample of /proc and /sys.
 # TYPE sbcmon_sample_duration_seconds gauge
 sbcmon_sample_duration_seconds 0.000125
+# HELP sbcmon_history_bytes Memory the history ring holds, sized once at start-up for the cores present.
+# TYPE sbcmon_history_bytes gauge
+sbcmon_history_bytes 163200
 # HELP sbcmon_sessions Engine.IO sessions open now.
 # TYPE sbcmon_sessions gauge
 sbcmon_sessions 2
@@ -432,6 +436,7 @@ TEST(MetricsNoSample, OnlyServerFiguresBeforeTheFirstSample) {
   const auto fam = families(out);
   EXPECT_EQ(fam.count("node_uname_info"), 0u);
   EXPECT_EQ(fam.count("sbcmon_sample_duration_seconds"), 0u);
+  EXPECT_EQ(fam.count("sbcmon_history_bytes"), 0u);
   EXPECT_EQ(fam.count("sbcmon_sessions"), 1u);
   EXPECT_NE(out.find("sbcmon_build_info{board=\"host\",version=\"0.1.0\"} 1\n"), std::string::npos);
 }
