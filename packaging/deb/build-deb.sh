@@ -52,6 +52,7 @@ declare -A soname_pkg=(
   [librt.so.1]=libc6
   [libstdc++.so.6]=libstdc++6 [libgcc_s.so.1]=libgcc-s1
   [libwebsockets.so.17]=libwebsockets17 [libcjson.so.1]=libcjson1
+  [libcrypto.so.3]=libssl3 [libssl.so.3]=libssl3
   [libmbedcrypto.so.7]=libmbedcrypto7 [libmbedtls.so.14]=libmbedtls14
   [libmbedx509.so.1]=libmbedx509-1 [libz.so.1]=zlib1g [libcap.so.2]=libcap2
 )
