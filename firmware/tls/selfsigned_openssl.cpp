@@ -124,7 +124,7 @@ bool make_certificate(const Request& req, Result& out, std::string& error) {
     return fail("adding the subject alternative names", error);
   }
 
-  // The key's PEM goes through secure heap memory, cleared when freed.
+  // The key's PEM buffer is cleared when freed (the secure-memory BIO).
   Bio key_bio(BIO_new(BIO_s_secmem()));
   if (!key_bio ||
       PEM_write_bio_PrivateKey(key_bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1 ||
