@@ -11,14 +11,14 @@
 namespace sbcmon::tls::backend {
 
 struct Request {
-  std::string common_name;             // subject and issuer: CN=<common_name>,O=sbcmon
+  std::string common_name;               // subject and issuer: CN=<common_name>,O=sbcmon
   std::vector<unsigned char> alt_names;  // DER of the subjectAltName value
-  std::string not_before;              // UTC, YYYYMMDDhhmmss
+  std::string not_before;                // UTC, YYYYMMDDhhmmss
   std::string not_after;
 };
 
 struct Result {
-  std::string key_pem;   // cleared by the caller once written
+  std::string key_pem;  // cleared by the caller once written
   std::string cert_pem;
 };
 

@@ -25,7 +25,9 @@ struct Deleter {
 template <typename T, void (*Free)(T*)>
 using Owned = std::unique_ptr<T, Deleter<T, Free>>;
 
-void free_bio(BIO* b) { BIO_free(b); }
+void free_bio(BIO* b) {
+  BIO_free(b);
+}
 
 using Pkey = Owned<EVP_PKEY, EVP_PKEY_free>;
 using Cert = Owned<X509, X509_free>;
@@ -95,12 +97,15 @@ bool make_certificate(const Request& req, Result& out, std::string& error) {
   }
 
   Name name(X509_NAME_new());
-  const auto text = [](const std::string& s) { return reinterpret_cast<const unsigned char*>(s.c_str()); };
+  const auto text = [](const std::string& s) {
+    return reinterpret_cast<const unsigned char*>(s.c_str());
+  };
   const std::string org = "sbcmon";
   const std::string not_before = req.not_before + "Z";
   const std::string not_after = req.not_after + "Z";
   if (!name ||
-      X509_NAME_add_entry_by_txt(name.get(), "CN", MBSTRING_UTF8, text(req.common_name), -1, -1, 0) != 1 ||
+      X509_NAME_add_entry_by_txt(name.get(), "CN", MBSTRING_UTF8, text(req.common_name), -1, -1,
+                                 0) != 1 ||
       X509_NAME_add_entry_by_txt(name.get(), "O", MBSTRING_UTF8, text(org), -1, -1, 0) != 1 ||
       X509_set_subject_name(crt.get(), name.get()) != 1 ||
       X509_set_issuer_name(crt.get(), name.get()) != 1 ||
@@ -127,7 +132,8 @@ bool make_certificate(const Request& req, Result& out, std::string& error) {
   // The key's PEM buffer is cleared when freed (the secure-memory BIO).
   Bio key_bio(BIO_new(BIO_s_secmem()));
   if (!key_bio ||
-      PEM_write_bio_PrivateKey(key_bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1 ||
+      PEM_write_bio_PrivateKey(key_bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) !=
+          1 ||
       !to_pem(key_bio.get(), out.key_pem)) {
     return fail("encoding the key", error);
   }

@@ -36,7 +36,8 @@ Shell run(const std::string& cmd) {
   if (p == nullptr) return r;
   char buf[4096];
   std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0)
+    r.out.append(buf, n);
   const int st = ::pclose(p);
   r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
   return r;
@@ -49,7 +50,9 @@ std::string slurp(const std::string& path) {
   return ss.str();
 }
 
-bool have_openssl() { return run("command -v openssl").status == 0; }
+bool have_openssl() {
+  return run("command -v openssl").status == 0;
+}
 
 // `openssl x509 -noout <args>` on the certificate.
 std::string x509(const std::string& cert, const std::string& args) {
@@ -62,7 +65,8 @@ std::string x509(const std::string& cert, const std::string& args) {
 std::time_t parse_date(const std::string& line) {
   const auto eq = line.find('=');
   std::tm tm{};
-  if (eq == std::string::npos || ::strptime(line.c_str() + eq + 1, "%b %d %H:%M:%S %Y GMT", &tm) == nullptr) {
+  if (eq == std::string::npos ||
+      ::strptime(line.c_str() + eq + 1, "%b %d %H:%M:%S %Y GMT", &tm) == nullptr) {
     ADD_FAILURE() << "not a date: " << line;
     return 0;
   }
@@ -112,15 +116,18 @@ TEST_F(SelfSigned, MakesAP256Sha256CertificateWithTheBoardsNamesAndUsages) {
   EXPECT_NE(text.find("NIST CURVE: P-256"), std::string::npos) << text;
   EXPECT_NE(text.find("Subject: CN = sbcmon-test-host, O = sbcmon"), std::string::npos) << text;
   EXPECT_NE(text.find("Issuer: CN = sbcmon-test-host, O = sbcmon"), std::string::npos) << text;
-  EXPECT_NE(text.find("X509v3 Basic Constraints: \n                CA:FALSE"), std::string::npos) << text;
-  EXPECT_NE(text.find("X509v3 Key Usage: critical\n                Digital Signature, Key Agreement\n"),
-            std::string::npos)
+  EXPECT_NE(text.find("X509v3 Basic Constraints: \n                CA:FALSE"), std::string::npos)
+      << text;
+  EXPECT_NE(
+      text.find("X509v3 Key Usage: critical\n                Digital Signature, Key Agreement\n"),
+      std::string::npos)
       << text;
   EXPECT_NE(text.find("X509v3 Subject Key Identifier:"), std::string::npos) << text;
-  EXPECT_NE(text.find("X509v3 Subject Alternative Name: \n"
-                      "                DNS:sbcmon-test-host, DNS:localhost, DNS:sbcmon-test-host.local, "
-                      "IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1\n"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find("X509v3 Subject Alternative Name: \n"
+                "                DNS:sbcmon-test-host, DNS:localhost, DNS:sbcmon-test-host.local, "
+                "IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1\n"),
+      std::string::npos)
       << text;
 
   // Serial: 16 random bytes, a positive INTEGER (the top bit of the first byte clear).
@@ -143,10 +150,13 @@ TEST_F(SelfSigned, MakesAP256Sha256CertificateWithTheBoardsNamesAndUsages) {
   gmtime_r(&to, &b);
   EXPECT_EQ(b.tm_year, a.tm_year + 10) << dates;
   EXPECT_EQ(b.tm_mon, a.tm_mon) << dates;
-  EXPECT_EQ(b.tm_hour * 3600 + b.tm_min * 60 + b.tm_sec, a.tm_hour * 3600 + a.tm_min * 60 + a.tm_sec) << dates;
+  EXPECT_EQ(b.tm_hour * 3600 + b.tm_min * 60 + b.tm_sec,
+            a.tm_hour * 3600 + a.tm_min * 60 + a.tm_sec)
+      << dates;
 
   // Signed by its own key, which is the P-256 key beside it.
-  const Shell verify = run("openssl verify -check_ss_sig -CAfile '" + paths.cert + "' '" + paths.cert + "'");
+  const Shell verify =
+      run("openssl verify -check_ss_sig -CAfile '" + paths.cert + "' '" + paths.cert + "'");
   EXPECT_EQ(verify.status, 0) << verify.out;
   const Shell key = run("openssl pkey -in '" + paths.key + "' -noout -text");
   EXPECT_EQ(key.status, 0) << key.out;
@@ -170,7 +180,8 @@ TEST_F(SelfSigned, NamesWithoutAHostnameOrWithADomain) {
   ASSERT_TRUE(ensure_self_signed(state_, "", paths, error)) << error;
   std::string text = x509(paths.cert, "-subject -ext subjectAltName");
   EXPECT_NE(text.find("subject=CN = sbcmon, O = sbcmon"), std::string::npos) << text;
-  EXPECT_NE(text.find("DNS:sbcmon, DNS:localhost, DNS:sbcmon.local, IP Address:127.0.0.1"), std::string::npos)
+  EXPECT_NE(text.find("DNS:sbcmon, DNS:localhost, DNS:sbcmon.local, IP Address:127.0.0.1"),
+            std::string::npos)
       << text;
 
   const std::string other = root_ + "/other";
@@ -197,7 +208,8 @@ TEST_F(SelfSigned, ReusesExistingFilesAndWarnsAboutAReadableKey) {
   ASSERT_EQ(::chmod(paths.key.c_str(), 0640), 0);
   CertPaths warned;
   ASSERT_TRUE(ensure_self_signed(state_, "board", warned, error)) << error;
-  EXPECT_NE(warned.warning.find("readable by group or others"), std::string::npos) << warned.warning;
+  EXPECT_NE(warned.warning.find("readable by group or others"), std::string::npos)
+      << warned.warning;
   EXPECT_EQ(slurp(warned.cert), cert);
 
   // A certificate without its key is made again, both files anew.
