@@ -83,8 +83,8 @@ class SelfSigned : public ::testing::Test {
       }
       GTEST_SKIP() << "no openssl command";
     }
-    char tmpl[] = "/tmp/sbcmon-selfsigned-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    std::string tmpl = (fs::temp_directory_path() / "sbcmon-selfsigned-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(&tmpl[0]), nullptr);
     root_ = tmpl;
     state_ = root_ + "/state";
   }
