@@ -23,7 +23,7 @@ ci="${CI:-}"
 [[ "$ci" == true || "$ci" == 1 ]] && ci=true || ci=false
 
 run_pkgs=(build-essential cmake pkg-config git python3 python3-kconfiglib
-          libwebsockets-dev libcjson-dev libmbedtls-dev zlib1g-dev)
+          libwebsockets-dev libcjson-dev libssl-dev zlib1g-dev)
 test_pkgs=(googletest libgtest-dev libgmock-dev libbenchmark-dev
            python3-socketio python3-websocket python3-requests python3-aiohttp
            chromium fonts-liberation

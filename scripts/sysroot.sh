@@ -21,7 +21,9 @@ esac
 
 suite=bookworm
 # What sbcmon links against on the target, plus what their .pc files Require.
-packages=(libc6-dev libstdc++-12-dev libwebsockets-dev libcjson-dev libmbedtls-dev
+# Debian's libwebsockets runs on OpenSSL, so the self-signed certificate is made with
+# its libcrypto (libssl-dev), not mbedTLS.
+packages=(libc6-dev libstdc++-12-dev libwebsockets-dev libcjson-dev libssl-dev
           zlib1g-dev libcap-dev)
 # Bump when the way the sysroot is made changes, so old ones are rebuilt.
 recipe=2

@@ -1,4 +1,5 @@
-// A self-signed certificate for the board, made once with mbedTLS and kept in
+// A self-signed certificate for the board, made once (with the TLS library
+// libwebsockets uses: mbedTLS or OpenSSL, see selfsigned_backend.h) and kept in
 // the state directory, so TLS works out of the box on a LAN without a CA.
 #pragma once
 

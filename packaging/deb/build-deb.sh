@@ -49,9 +49,11 @@ export SOURCE_DATE_EPOCH
 # is an error: a guessed dependency is worse than none.
 declare -A soname_pkg=(
   [libc.so.6]=libc6 [libm.so.6]=libc6 [libpthread.so.0]=libc6 [libdl.so.2]=libc6
-  [librt.so.1]=libc6
+  [librt.so.1]=libc6 [ld-linux-x86-64.so.2]=libc6 [ld-linux-aarch64.so.1]=libc6
+  [ld-linux-armhf.so.3]=libc6
   [libstdc++.so.6]=libstdc++6 [libgcc_s.so.1]=libgcc-s1
   [libwebsockets.so.17]=libwebsockets17 [libcjson.so.1]=libcjson1
+  [libcrypto.so.3]=libssl3 [libssl.so.3]=libssl3
   [libmbedcrypto.so.7]=libmbedcrypto7 [libmbedtls.so.14]=libmbedtls14
   [libmbedx509.so.1]=libmbedx509-1 [libz.so.1]=zlib1g [libcap.so.2]=libcap2
 )
