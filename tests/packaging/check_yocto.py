@@ -75,7 +75,12 @@ if recipes:
     check((r.get("S") or [""])[0] == "${WORKDIR}/git", "S = ${WORKDIR}/git")
     deps = set((r.get("DEPENDS") or [""])[0].split())
     deps.discard("python3-kconfiglib-native")
-    check({"libwebsockets", "cjson", "mbedtls", "zlib"} <= deps and "openssl" not in deps, "DEPENDS: %s" % " ".join(sorted(deps)))
+    tls_dep = (r.get("SBCMON_TLS_DEP") or [""])[0]
+    check({"libwebsockets", "cjson", "zlib", "${SBCMON_TLS_DEP}"} <= deps and not deps & {"openssl", "mbedtls"},
+          "DEPENDS: %s" % " ".join(sorted(deps)))
+    check(re.fullmatch(r"\$\{@'openssl' if d\.getVar\('SBCMON_LWS_TLS'\) == 'ssl' else 'mbedtls'\}", tls_dep) is not None
+          and (r.get("SBCMON_LWS_TLS") or [""])[0] == "mbedtls",
+          "the TLS library sbcmon links follows SBCMON_LWS_TLS (mbedtls by default): %s" % tls_dep)
     check(r.get("SYSTEMD_SERVICE:${PN}") == ["sbcmon.service"], "SYSTEMD_SERVICE:${PN} = sbcmon.service")
     check("USERADD_PACKAGES" in r and "USERADD_PARAM:${PN}" in r, "USERADD_PACKAGES and USERADD_PARAM:${PN} set")
     for rel in ("board/common/sbcmon.service", "board/common/sbcmon.conf", "board/common/sbcmon.init"):

@@ -37,7 +37,12 @@ S = "${WORKDIR}/git"
 SBCMON_BOARD ?= "rpi4"
 SBCMON_BOARD:beaglebone-yocto ?= "beaglebone-black"
 
-DEPENDS = "libwebsockets cjson mbedtls zlib python3-kconfiglib-native"
+# sbcmon makes its self-signed certificate with the TLS library libwebsockets runs on
+# (see recipes-connectivity/libwebsockets): mbedTLS by default, OpenSSL with
+# SBCMON_LWS_TLS = "ssl" in local.conf.
+SBCMON_LWS_TLS ??= "mbedtls"
+SBCMON_TLS_DEP = "${@'openssl' if d.getVar('SBCMON_LWS_TLS') == 'ssl' else 'mbedtls'}"
+DEPENDS = "libwebsockets cjson zlib ${SBCMON_TLS_DEP} python3-kconfiglib-native"
 
 inherit cmake pkgconfig python3native systemd useradd
 
