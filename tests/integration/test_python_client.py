@@ -253,7 +253,9 @@ class Scenarios:
         eio_sid = sio.eio.sid
         sio.disconnect()
         self.assertFalse(sio.connected)
-        deadline = time.monotonic() + 2
+        # The server forgets the session at the close packet, or at the latest when
+        # its heartbeat misses a pong: one interval + timeout (scaled) and some slack.
+        deadline = time.monotonic() + PING_INTERVAL + PING_TIMEOUT + 2
         while True:
             status, body = SERVER.get('/socket.io/?EIO=4&transport=polling&sid=' + eio_sid)
             if (error_json(body) or {}).get('code') == 1 or time.monotonic() > deadline:
