@@ -11,10 +11,8 @@ bin="${SBCMON_BIN:?SBCMON_BIN (the sbcmon under test) is not set}"
 for tool in readelf ldd openssl; do
   command -v "$tool" >/dev/null || { echo "FAIL: $tool is needed"; exit 1; }
 done
-work="$(mktemp -d)"
-pid=""
-cleanup() { [[ -n "$pid" ]] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
+# The harness's scratch dir ($work), server killed on exit ($server_pid), free_port.
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
 
 needed="$(readelf -d "$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')"
 lws="$(ldd "$bin" 2>/dev/null | awk '/libwebsockets\.so/ {print $3}' || true)"
@@ -40,14 +38,14 @@ else
   echo "ok: one TLS library ($other, libwebsockets' own): $(echo $needed)"
 fi
 
-port="$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+port="$(free_port)"
 "$bin" --port "$port" --bind 127.0.0.1 --tls --state-dir "$work/state" > "$work/log" 2>&1 &
-pid=$!
+server_pid=$!
 # The certificate is renamed into place whole: its name appearing is the event. A
 # generous deadline, stretched by SBCMON_TIME_SCALE under valgrind/ASan.
 scale="${SBCMON_TIME_SCALE:-1}"
 end=$((SECONDS + 20 * ${scale%.*}))
-while [[ ! -s "$work/state/sbcmon.crt" ]] && ((SECONDS < end)) && kill -0 "$pid" 2>/dev/null; do
+while [[ ! -s "$work/state/sbcmon.crt" ]] && ((SECONDS < end)) && kill -0 "$server_pid" 2>/dev/null; do
   sleep 0.05
 done
 if ! openssl x509 -in "$work/state/sbcmon.crt" -noout -text 2>/dev/null | grep -q "NIST CURVE: P-256"; then
