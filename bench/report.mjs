@@ -179,6 +179,12 @@ export function renderFloor(res) {
       L.push(`| ${n} | ${label} | ${fmt(a, d)} | ${fmt(b, d)} | ${fmt(c, d)} | ${ratio(a, c)} | ${ratio(b, c)} |`);
     }
   }
+  const after = (k) => v(k, 'ws1000', (r) => r.anonAfterMb);
+  if (Number.isFinite(after('sbcmon')) || Number.isFinite(after('floor'))) {
+    L.push(`| 1000 → 0 | anon MiB 12 s after the clients left | ${fmt(after('sbcmon'), 2)} | `
+      + `${fmt(has('static') ? after('static') : NaN, 2)} | ${fmt(after('floor'), 2)} | `
+      + `${ratio(after('sbcmon'), after('floor'))} | ${ratio(after('static'), after('floor'))} |`);
+  }
   L.push('', '### Server-side latency: tick → first / last sample frame handed to the kernel (µs; net/latency.h; the floor records the same)', '');
   L.push('| build | clients | ticks | first p50 | first p99 | last p50 | last p99 |');
   L.push('|---|---:|---:|---:|---:|---:|---:|');

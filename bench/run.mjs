@@ -29,7 +29,8 @@ const ALL_SERVERS = [
     // The product build (64 sessions) while the clients fit, the 1100-session bench copy beyond.
     cmd: (port, periodMs, n) => (n <= 64
       ? [args.sbcmon64, '--port', String(port), '--bind', '127.0.0.1', '--interval', `${periodMs}ms`,
-        '--handshakes-per-s', '0', '--max-sessions', '64', '--sessions-per-addr', '0']
+        // 72 + 8 = the floor's fd table for 64 clients (max_clients + 16), as below for 1100.
+        '--handshakes-per-s', '0', '--max-sessions', '64', '--max-connections', '72', '--sessions-per-addr', '0']
       : [args.sbcmon, '--port', String(port), '--bind', '127.0.0.1', '--interval', `${periodMs}ms`,
         '--handshakes-per-s', '0', '--max-sessions', '1100', '--sessions-per-addr', '0',
         // 1108 + 8 = the floor's fd table for 1100 clients (max_clients + 16).
@@ -39,7 +40,8 @@ const ALL_SERVERS = [
     skip: !args.static,
     cmd: (port, periodMs, n) => [n <= 64 ? args.static64 : args.static, '--port', String(port), '--bind', '127.0.0.1',
       '--interval', `${periodMs}ms`, '--handshakes-per-s', '0', '--sessions-per-addr', '0',
-      ...(n <= 64 ? ['--max-sessions', '64'] : ['--max-sessions', '1100', '--max-connections', '1108'])] },
+      ...(n <= 64 ? ['--max-sessions', '64', '--max-connections', '72']
+        : ['--max-sessions', '1100', '--max-connections', '1108'])] },
   // The floor: a bare lws server writing one message of sbcmon's sample size per period (bench/floor.c).
   { key: 'floor', name: 'bare libwebsockets (floor)', nsp: '/', event: 'sample', minPeriodMs: 10, only: 'ws',
     skip: !args.floor,
@@ -127,7 +129,7 @@ function snapshot(pid) {
 }
 
 // --- phases ---------------------------------------------------------------------------
-async function loadPhase(server, { n, transport, periodMs, settleS, windowS }) {
+async function loadPhase(server, { n, transport, periodMs, settleS, windowS, afterS = 0 }) {
   const proc = await startServer(server, periodMs, n);
   const cs = new ClientSet({ port: proc.port, nsp: server.nsp, event: server.event, n, transport });
   let w0 = 0;
@@ -149,7 +151,7 @@ async function loadPhase(server, { n, transport, periodMs, settleS, windowS }) {
     const secs = b.t - a.t;
     const received = cs.counts.reduce((x, y) => x + y, 0);
     const expected = cs.connected * (secs * 1000) / periodMs;
-    return {
+    const res = {
       n, transport, periodMs, connected: cs.connected, failed: cs.failed, connectS, windowS: secs,
       received, delivered: expected > 0 ? received / expected : 0,
       msgsPerClientPerS: cs.connected ? received / cs.connected / secs : 0,
@@ -160,6 +162,13 @@ async function loadPhase(server, { n, transport, periodMs, settleS, windowS }) {
       rssMb: b.rssKb / 1024, pssMb: b.pssKb / 1024, anonMb: b.anonKb / 1024, hwmMb: b.hwmKb / 1024,
       threads: b.threads, w0, w1, frameBytes: cs.frameBytes || 0, ringBytes,
     };
+    if (afterS > 0) {
+      // What the server keeps once every client has gone (and sbcmon has had a heap trim).
+      cs.close();
+      await sleep(afterS * 1000);
+      res.anonAfterMb = snapshot(proc.pid).anonKb / 1024;
+    }
+    return res;
   } finally {
     cs.close();
     await stopServer(proc);
@@ -243,7 +252,9 @@ for (const sc of phases.has('load') ? scenarios : []) {
     try {
       const lat = ['sbcmon', 'static', 'floor'].includes(server.key) && LAT_IDS.has(sc.id);
       server.latencyFile = lat ? `${out}/latency-${server.key}-${sc.id}.txt` : null;
-      const r = await loadPhase(server, { ...sc, periodMs: 1000, settleS: 2, windowS });
+      // After the 1000 clients leave: longer than sbcmon's heap trim period (app/monitor.h).
+      const afterS = lat && sc.n === 1000 ? 12 : 0;
+      const r = await loadPhase(server, { ...sc, periodMs: 1000, settleS: 2, windowS, afterS });
       if (lat) r.server = serverLatency(server.latencyFile, r.w0, r.w1);
       server.latencyFile = null;
       results.servers[server.key].load[sc.id] = r;

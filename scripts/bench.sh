@@ -55,7 +55,7 @@ config="board/host/defconfig, RelWithDebInfo; as shipped (64 sessions) for every
 config+="(1 and 20 ws, 20 polling, the rate sweep); with CONFIG_SBCMON_MAX_SESSIONS=$SESSIONS for 100 and 1000 "
 config+="clients and the handshake/TTFB probe; "
 config+="flags --interval <period>ms --handshakes-per-s 0 --max-sessions 64|$SESSIONS --sessions-per-addr 0 "
-config+="(and --max-connections 4096 beyond 64) --bind 127.0.0.1"
+config+="--max-connections 72|1108 (the floor's fd table: its clients + 16) --bind 127.0.0.1"
 
 echo "===== the floor: bench/floor.c against the system libwebsockets ($(pkg-config --modversion libwebsockets)) ====="
 FLOOR="$OUT/floor"

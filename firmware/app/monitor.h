@@ -24,6 +24,8 @@ namespace sbcmon::app {
 // (main sets glibc's M_MMAP_THRESHOLD to it): a history message starts at this size,
 // so encoding one and the frames copied from it leave no holes in the heap.
 inline constexpr std::size_t kMappedBlockBytes = 128 * 1024;
+// How often freed heap pages go back to the kernel (Monitor::trim_heap).
+inline constexpr std::int64_t kTrimEveryNs = 10'000'000'000;
 
 class Monitor {
  public:
@@ -69,6 +71,8 @@ class Monitor {
   std::int64_t last_scan_ns_ = 0;               // monotonic; 0 = never scanned
   std::vector<socketio::SocketId> proc_subs_;  // sockets showing the processes view
   double sample_s_ = sampler::kAbsentD;  // cost of the last tick's sample(), for /metrics
+  std::int64_t last_trim_ns_ = 0;  // monotonic; 0 = never trimmed
+  void trim_heap();
 };
 
 }  // namespace sbcmon::app

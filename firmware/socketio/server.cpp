@@ -61,14 +61,17 @@ struct Server::Impl {
     SessionHandle handle = 0;
     Protocol proto = Protocol::kV4;
     std::uint64_t opened_ms = 0;
-    std::array<Socket, kMaxNamespaces> sockets;
+    // One per registered namespace (indexed like Impl::nsps), not kMaxNamespaces: a
+    // board registers two, and a thousand sessions pay for what they can join.
+    std::vector<Socket> sockets;
     // A BINARY_EVENT/BINARY_ACK waiting for its attachments.
     std::string bin_header;
     std::size_t bin_expected = 0;
     std::size_t bin_count = 0;
     std::size_t bin_reserved = 0;  // bytes of bin_parts held against options.budget
     std::uint32_t auth_failures = 0;
-    std::array<std::string, kMaxAttachments> bin_parts;
+    // Made when a binary packet arrives, at most kMaxAttachments long; emptied after.
+    std::vector<std::string> bin_parts;
     std::size_t live_pos = 0;  // index in Impl::live while used
   };
   struct Namespace {
@@ -95,6 +98,7 @@ struct Server::Impl {
   // only these, never the whole table.
   util::LiveList<Session> live;
   std::array<Namespace, kMaxNamespaces> nsps;
+  std::size_t nsp_count = 0;  // nsps[0, nsp_count) are used: namespaces are never removed
   std::unique_ptr<engineio::SidGenerator> own_sids;  // when options.sids was not given
 
   Session* find(SessionHandle h) {
@@ -112,6 +116,7 @@ struct Server::Impl {
       if (!slot) slot = std::make_unique<Session>();
       if (slot->used) continue;
       reset(*slot);
+      slot->sockets.resize(nsp_count);
       slot->used = true;
       live.add(*slot);
       return slot.get();
@@ -167,7 +172,7 @@ struct Server::Impl {
     s.bin_header.clear();
     s.bin_expected = 0;
     s.bin_count = 0;
-    for (auto& p : s.bin_parts) std::string().swap(p);
+    std::vector<std::string>().swap(s.bin_parts);
     release_attachments(s);
   }
 
@@ -394,8 +399,9 @@ struct Server::Impl {
       const auto idx = find_nsp(hdr->nsp);
       if (!idx || !s.sockets[*idx].connected) return fail(s);
       s.bin_header.assign(data);
-      s.bin_expected = hdr->attachments;
+      s.bin_expected = hdr->attachments;  // <= kMaxAttachments (parse_header)
       s.bin_count = 0;
+      s.bin_parts.resize(s.bin_expected);
       return;
     }
     dispatch(s.handle, *hdr, Attachments{});
@@ -430,6 +436,9 @@ std::optional<std::uint16_t> Server::add_namespace(std::string_view name, Namesp
     ns.name.assign(name);
     ns.handlers = std::move(handlers);
     ns.connected = 0;
+    impl_->nsp_count = i + 1;
+    // Sessions already open can join it too.
+    for (Impl::Session* s : impl_->live) s->sockets.resize(impl_->nsp_count);
     return static_cast<std::uint16_t>(i);
   }
   return std::nullopt;
@@ -509,7 +518,7 @@ void Server::on_close(SessionHandle session) {
   Impl::Session* s = im.find(session);
   if (!s) return;
   std::array<bool, kMaxNamespaces> joined{};
-  for (std::size_t i = 0; i < kMaxNamespaces; ++i) joined[i] = s->sockets[i].connected;
+  for (std::size_t i = 0; i < s->sockets.size(); ++i) joined[i] = s->sockets[i].connected;
   // Free the slot before running handlers, so emits from them find no socket.
   im.reset(*s);
   for (std::size_t i = 0; i < kMaxNamespaces; ++i) {
