@@ -29,6 +29,10 @@ void encode_history(const History& history, const BoardInfo& board, std::uint32_
 // scan, user null when the uid is not in passwd.
 void encode_processes(const ProcTop& top, std::string& out);
 
+// Appends `v` as every encoder here writes a figure: "%.*f" with `decimals` (0..6),
+// trailing zeros trimmed to one decimal ("16.0", "52.67"), null for NaN/inf, no "-0".
+void encode_number(double v, int decimals, std::string& out);
+
 // Appends the Flask-SocketIO tutorial payload {"data":["MM:SS",[per-core %]],"count":n}
 // with the sample's local time; absent cores are null.
 void encode_seed(const Sample& s, std::uint64_t count, std::string& out);
