@@ -436,6 +436,30 @@ bool is_whole_disk(std::string_view n) {
   return true;
 }
 
+namespace {
+// The 11 counters after a device's name (diskstats) or alone (/sys/block/<dev>/stat):
+// reads, merged, sectors read, ms, writes, merged, sectors written, ms, in flight, io ms,
+// weighted. Keeps sectors read and written and io ms; false unless all 11 are numbers.
+bool read_disk_fields(const char*& q, const char* le, DiskEntry& e) {
+  for (int n = 0; n < 11; ++n) {
+    skip_blanks(q, le);
+    std::uint64_t* keep = n == 2 ? &e.read_sectors : n == 6 ? &e.written_sectors : n == 9 ? &e.io_ms : nullptr;
+    if (!(keep ? read_u64(q, le, *keep) : skip_u64(q, le))) return false;
+  }
+  return true;
+}
+}  // namespace
+
+bool parse_block_stat(std::string_view text, DiskEntry& e) {
+  const char* q = text.data();
+  DiskEntry got;
+  if (!read_disk_fields(q, q + text.size(), got)) return false;
+  e.read_sectors = got.read_sectors;
+  e.written_sectors = got.written_sectors;
+  e.io_ms = got.io_ms;
+  return true;
+}
+
 bool parse_diskstats(std::string_view text, DiskReading& out) {
   out.count = 0;
   const char* p = text.data();
@@ -464,24 +488,16 @@ bool parse_diskstats(std::string_view text, DiskReading& out) {
       p = le + 1;
       continue;
     }
-    // reads, merged, sectors read, ms, writes, merged, sectors written, ms, in flight, io ms, weighted
-    std::uint64_t f[11];
-    int n = 0;
-    for (; ok && n < 11; ++n) {
-      skip_blanks(q, le);
-      // Sectors read (2), sectors written (6) and io ms (9) are kept; the rest are only checked.
-      if (!(n == 2 || n == 6 || n == 9 ? read_u64(q, le, f[n]) : skip_u64(q, le))) break;
-    }
+    DiskEntry got;
+    ok = ok && read_disk_fields(q, le, got);
     p = le + 1;
-    if (!ok || n < 11 || name.empty()) continue;
+    if (!ok || name.empty()) continue;
     any = true;
     if (!is_whole_disk(name) || out.count >= kMaxDiskParse) continue;
     DiskEntry& e = out.entries[out.count++];
+    e = got;
     std::memcpy(e.name, name.data(), name.size());
     e.name[name.size()] = '\0';
-    e.read_sectors = f[2];
-    e.written_sectors = f[6];
-    e.io_ms = f[9];
   }
   return any;
 }

@@ -105,6 +105,9 @@ struct DiskReading {
 bool is_whole_disk(std::string_view name);
 // Parses /proc/diskstats keeping whole devices. False if no line has the 14 leading fields.
 bool parse_diskstats(std::string_view text, DiskReading& out);
+// Parses /sys/block/<dev>/stat (diskstats' counters without the name) into e's counters;
+// e's name is left alone. False unless the 11 leading fields are there.
+bool parse_block_stat(std::string_view text, DiskEntry& e);
 
 // /sys/class/net/<if>/operstate as a small code; kOperAbsent when the text is unknown.
 enum class OperState : std::uint8_t { kAbsent = 0, kUp, kDown, kDormant, kLowerLayerDown, kNotPresent, kTesting, kUnknown };

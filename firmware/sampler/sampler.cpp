@@ -683,6 +683,39 @@ void Sampler::read_filesystems(Sample& out, std::int64_t mono_ns) {
   out.nfs = static_cast<std::uint16_t>(board_.nfs);
 }
 
+// /proc/diskstats formats every block device, loop and ram devices included: 29 µs cold
+// (once a second) on the bench VM against 6 µs for one /sys/block/<disk>/stat.
+bool Sampler::read_disk_table(DiskReading& disks) {
+  if (disk_files_ok_ && tick_ % kDiskRescanTicks != 0) {
+    std::string_view v;
+    std::size_t e = 0;
+    while (e < disks.count && read_small(disk_stat_[e], v) && parse_block_stat(v, disks.entries[e])) ++e;
+    if (e == disks.count) return true;
+  }
+  std::string_view v;
+  if (!diskstats_.read(tick_, big_.get(), kBigBuf, v) || !parse_diskstats(whole_lines(v, kBigBuf), disks)) {
+    disk_files_ok_ = false;
+    return false;
+  }
+  bind_disk_files(disks);
+  return true;
+}
+
+void Sampler::bind_disk_files(const DiskReading& disks) {
+  if (disk_stat_.size() < disks.count) disk_stat_.resize(disks.count);  // the table grew (rare)
+  disk_files_ok_ = disks.count > 0;
+  for (std::size_t e = 0; e < disks.count; ++e) {
+    const char* name = disks.entries[e].name;
+    if (std::strcmp(disk_file_names_[e], name) != 0) {
+      std::memcpy(disk_file_names_[e], name, sizeof disk_file_names_[e]);
+      disk_stat_[e] = KeptFile(sys_root_ + "/block/" + name + "/stat");  // allocates (rare)
+    }
+    DiskEntry probe;
+    std::string_view v;
+    if (disk_files_ok_ && !(read_small(disk_stat_[e], v) && parse_block_stat(v, probe))) disk_files_ok_ = false;
+  }
+}
+
 void Sampler::read_disks(Sample& out, std::int64_t mono_ns) {
   SamplerState& s = *st_;
   std::fill(std::begin(out.disk_rd), std::end(out.disk_rd), kAbsent);
@@ -692,8 +725,7 @@ void Sampler::read_disks(Sample& out, std::int64_t mono_ns) {
   bool seen[kMaxDisks] = {};
   std::string_view v;
   double dt = s.have_disk_mono ? static_cast<double>(mono_ns - s.disk_mono_ns) / 1e9 : 0.0;
-  if (diskstats_.read(tick_, big_.get(), kBigBuf, v) &&
-      parse_diskstats(whole_lines(v, kBigBuf), s.disks)) {
+  if (read_disk_table(s.disks)) {
     std::uint8_t slot_of[kMaxDiskParse];
     match_slots(
         s.disks.count, [&](std::size_t e) { return s.disks.entries[e].name; }, board_.ndisks,

@@ -64,6 +64,13 @@ class Sampler {
   void read_links(Sample& out);
   void read_filesystems(Sample& out, std::int64_t mono_ns);
   void read_disks(Sample& out, std::int64_t mono_ns);
+  // The whole-disk counters into `disks`: from each known disk's /sys/block/<name>/stat on
+  // most ticks, from /proc/diskstats every kDiskRescanTicks (new disks), whenever one of
+  // those files fails, and always where they are not there (a fixture tree).
+  bool read_disk_table(DiskReading& disks);
+  // Points disk_stat_[e] at entry e's stat file (opened again only when the name at e
+  // changed) and reads each once; the per-disk path is used only while all of them answer.
+  void bind_disk_files(const DiskReading& disks);
   // Appends interface `name` (and its link-state files); false when the table is full.
   bool add_iface(std::string_view name);
   // Gives interface slot `slot` to `name`: its link-state files re-pointed, its counters
@@ -80,6 +87,11 @@ class Sampler {
   std::uint64_t tick_ = 0;
 
   KeptFile stat_, meminfo_, loadavg_, uptime_, net_dev_, mounts_, diskstats_;
+  // /sys/block/<name>/stat per DiskReading entry, named as in disk_file_names_.
+  std::vector<KeptFile> disk_stat_;
+  char disk_file_names_[kMaxDiskParse][kNameLen] = {};
+  bool disk_files_ok_ = false;
+  static constexpr std::uint64_t kDiskRescanTicks = 10;
   std::vector<KeptFile> operstate_, speed_;  // per BoardInfo::ifaces slot
   std::string fs_prefix_;  // statvfs path of mount point M is fs_prefix_ + M
   KeptFile throttled_;  // get_throttled, when present at start-up

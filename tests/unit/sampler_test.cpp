@@ -1439,6 +1439,45 @@ TEST(SamplerStorage, UsbDiskComesAndGoesLikeAnInterface) {
   EXPECT_NE(r.s.board().generation, gen);
 }
 
+// On a real board the known disks are read from /sys/block/<disk>/stat between full
+// reads of /proc/diskstats (which formats every loop and ram device too).
+TEST(SamplerStorage, KnownDisksComeFromTheirSysfsStatBetweenRescans) {
+  Rig r("pi4");
+  auto stat_file = [&](const char* disk) { return r.tree.sys() / "block" / disk / "stat"; };
+  const char* kLines[][2] = {
+      {"mmcblk0", "14210 6032 1019418 21030 31842 29340 2405928 284190 0 118520 305220 0 0 0 0 3120 1050\n"},
+      {"sda", "1200 0 96000 800 40 0 8192 120 0 700 920 0 0 0 0 0 0\n"},
+      {"zram0", "120 0 960 2 300 0 2400 10 0 20 12 0 0 0 0 0 0\n"}};
+  for (const auto& l : kLines) {
+    fs::create_directories(stat_file(l[0]).parent_path());
+    put(stat_file(l[0]), l[1]);
+  }
+  r.tick();  // diskstats read in full; the three files answer
+  // Only mmcblk0's own file moves: 2048 more sectors read, 4096 written, 250 ms busy.
+  put(stat_file("mmcblk0"), "14300 6032 1021466 21100 31900 29340 2410024 284300 0 118770 305500 0 0 0 0 3120 1050\n");
+  Sample s = r.tick();
+  EXPECT_NEAR(s.disk_rd[0], 1048576.0, 1e-3) << "read from /sys/block/mmcblk0/stat";
+  EXPECT_NEAR(s.disk_wr[0], 2097152.0, 1e-3);
+  EXPECT_NEAR(s.disk_busy[0], 25.0, 1e-4);
+  EXPECT_EQ(s.disk_written[0], 2410024.0 * 512);
+  EXPECT_NEAR(s.disk_wr[1], 0.0, 1e-6) << "sda idle";
+  // A disk whose file fails is read from diskstats that same tick, never shown absent.
+  fs::remove(stat_file("sda"));
+  put(r.tree / "diskstats", slurp(r.tree / "diskstats"));
+  s = r.tick();
+  EXPECT_FALSE(absent(s.disk_wr[1])) << "sda from diskstats";
+  EXPECT_NEAR(s.disk_rd[0], 0.0, 1e-6) << "mmcblk0: diskstats is behind its file; 0, not negative";
+  // A disk plugged in shows up at the next full read, within ten ticks.
+  put(r.tree / "diskstats", slurp(r.tree / "diskstats") + "   8      16 sdb 1 0 8 0 1 0 8 0 0 1 1 0 0 0 0 0 0\n");
+  int ticks = 0;
+  while (r.s.board().ndisks < 4 && ticks < 10) {
+    r.tick();
+    ++ticks;
+  }
+  ASSERT_EQ(r.s.board().ndisks, 4u) << "after " << ticks << " ticks";
+  EXPECT_STREQ(r.s.board().disks[3].s, "sdb");
+}
+
 TEST(SamplerStorage, MissingOrGarbageDiskstatsIsAbsent) {
   Rig r("pi4");
   r.tick();
