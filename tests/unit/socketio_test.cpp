@@ -561,6 +561,38 @@ TEST_F(ServerTest, HandlerMayCloseOrEmitFromInsideCallbacks) {
   EXPECT_EQ(server.connected(test), 0u);
 }
 
+// A session holds one socket per registered namespace: one registered after it opened
+// can still be joined, and all of them are left on close.
+TEST_F(ServerTest, NamespaceRegisteredWhileASessionIsOpenCanBeJoined) {
+  root = *server.add_namespace("/", handlers());
+  join_v5(1, "0");
+  std::uint16_t late = 0;
+  for (int i = 0; i < 6; ++i) late = *server.add_namespace("/late" + std::to_string(i), handlers());
+  server.on_message(1, "0/late5,", false);
+  expect_sid_reply(link.to(1).back(), "0/late5,");
+  EXPECT_EQ(server.connected(late), 1u);
+  server.on_message(1, R"(2/late5,["hi"])", false);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].socket, (sio::SocketId{1, late}));
+  server.on_close(1);
+  EXPECT_EQ(disconnects.size(), 2u) << "both sockets left";
+  EXPECT_EQ(server.connected(late), 0u);
+}
+
+// The attachment list is made per binary packet: a second one, with more parts, after a
+// first is reassembled as a whole.
+TEST_F(ServerTest, SecondBinaryEventWithMorePartsIsWhole) {
+  add_default_namespaces();
+  join_v5(1, "0/test,");
+  server.on_message(1, R"(51-/test,["a",{"_placeholder":true,"num":0}])", false);
+  server.on_message(1, std::string("x"), true);
+  server.on_message(1, R"(53-/test,["b",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1},{"_placeholder":true,"num":2}])", false);
+  for (const char* part : {"p0", "p1", "p2"}) server.on_message(1, std::string(part), true);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].attachments, (std::vector<std::string>{"p0", "p1", "p2"}));
+  EXPECT_FALSE(link.was_closed(1));
+}
+
 TEST_F(ServerTest, NamespaceTableIsBounded) {
   EXPECT_FALSE(server.add_namespace("test", {}));
   EXPECT_FALSE(server.add_namespace("/a,b", {}));
