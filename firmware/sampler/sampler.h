@@ -68,8 +68,8 @@ class Sampler {
   // most ticks, from /proc/diskstats every kDiskRescanTicks (new disks), whenever one of
   // those files fails, and always where they are not there (a fixture tree).
   bool read_disk_table(DiskReading& disks);
-  // Points disk_stat_[e] at entry e's stat file (opened again only when the name at e
-  // changed) and reads each once; the per-disk path is used only while all of them answer.
+  // Points disk_stat_[e] at entry e's stat file (made again only when the name at e
+  // changed) after a full read of diskstats.
   void bind_disk_files(const DiskReading& disks);
   // Appends interface `name` (and its link-state files); false when the table is full.
   bool add_iface(std::string_view name);
@@ -87,9 +87,8 @@ class Sampler {
   std::uint64_t tick_ = 0;
 
   KeptFile stat_, meminfo_, loadavg_, uptime_, net_dev_, mounts_, diskstats_;
-  // /sys/block/<name>/stat per DiskReading entry, named as in disk_file_names_.
+  // /sys/block/<name>/stat per DiskReading entry; ok while bound to the last full read.
   std::vector<KeptFile> disk_stat_;
-  char disk_file_names_[kMaxDiskParse][kNameLen] = {};
   bool disk_files_ok_ = false;
   static constexpr std::uint64_t kDiskRescanTicks = 10;
   std::vector<KeptFile> operstate_, speed_;  // per BoardInfo::ifaces slot
