@@ -6,15 +6,24 @@
  * is lws's own cost (poll loop, timers, writes, memory), which sbcmon is compared with.
  * With SBCMON_BENCH_LATENCY=<file> it records, as sbcmon does (firmware/net/latency.h),
  * each tick's time to its first and last sample handed to the kernel, written at exit.
- *   usage: floor PORT PERIOD_MS MESSAGE_BYTES MAX_CLIENTS   (binds 127.0.0.1)
+ * Given READs, each tick first makes those kernel reads, as a monitor must before it has
+ * anything to send: the bench passes the ones sbcmon made (traced), so "floor + reads" is
+ * the least a server can cost that shows the same figures, however it parses them.
+ *   usage: floor PORT PERIOD_MS MESSAGE_BYTES MAX_CLIENTS [READ...]   (binds 127.0.0.1)
+ *   READ: [statfs:|poll:]PATH[@N]  pread PATH from offset 0 (opened once), statfs(PATH), or
+ *         poll PATH's kept fd for POLLPRI with no wait; every N-th tick (default every tick)
  */
 #include <libwebsockets.h>
 
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statfs.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 enum { SEND_NONE, SEND_OPEN, SEND_ACK };
 
@@ -68,6 +77,54 @@ static void lat_write(void) {
   fclose(f);
 }
 
+/* The kernel reads made at the start of each tick (READ arguments). */
+enum { MAX_READS = 64, READ_PREAD, READ_STATFS, READ_POLL };
+static struct { int kind, fd; unsigned every; const char *path; } reads[MAX_READS];
+static int nreads;
+static unsigned long ticks;
+static char scratch[65536];
+
+/* Parses one READ argument ([statfs:|poll:]PATH[@N]) and opens what it names; 0 or -1. */
+static int add_read(char *arg) {
+  if (nreads == MAX_READS) return -1;
+  int kind = READ_PREAD;
+  if (strncmp(arg, "statfs:", 7) == 0) { kind = READ_STATFS; arg += 7; }
+  else if (strncmp(arg, "poll:", 5) == 0) { kind = READ_POLL; arg += 5; }
+  unsigned every = 1;
+  char *at = strrchr(arg, '@');
+  if (at) {
+    char *end;
+    unsigned long n = strtoul(at + 1, &end, 10);
+    if (*end || n == 0 || n > 1000000) return -1;
+    every = (unsigned)n;
+    *at = '\0';
+  }
+  int fd = -1;
+  if (kind != READ_STATFS && (fd = open(arg, O_RDONLY | O_CLOEXEC)) < 0) return -1;
+  reads[nreads].kind = kind;
+  reads[nreads].fd = fd;
+  reads[nreads].every = every;
+  reads[nreads].path = arg;
+  nreads++;
+  return 0;
+}
+
+static void do_reads(void) {
+  for (int i = 0; i < nreads; i++) {
+    if (ticks % reads[i].every) continue;
+    if (reads[i].kind == READ_PREAD) {
+      if (pread(reads[i].fd, scratch, sizeof scratch, 0) < 0) { /* as absent: nothing to do */ }
+    } else if (reads[i].kind == READ_STATFS) {
+      struct statfs sf;
+      statfs(reads[i].path, &sf);
+    } else {
+      struct pollfd p = {reads[i].fd, POLLPRI, 0};
+      poll(&p, 1, 0);
+    }
+  }
+  ticks++;
+}
+
 static const char OPEN[] =
     "0{\"sid\":\"floorfloorfloorfloor\",\"upgrades\":[],\"pingInterval\":25000,"
     "\"pingTimeout\":20000,\"maxPayload\":1000000}";
@@ -91,6 +148,7 @@ static void build_message(void) {
 static void on_tick(lws_sorted_usec_list_t *sul) {
   (void)sul;
   lat_tick();
+  do_reads();
   generation++;
   build_message();
   lws_callback_on_writable_all_protocol(ctx, &protocols[0]);
@@ -164,9 +222,15 @@ static void on_signal(int sig) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 5) {
-    fprintf(stderr, "usage: %s PORT PERIOD_MS MESSAGE_BYTES MAX_CLIENTS\n", argv[0]);
+  if (argc < 5) {
+    fprintf(stderr, "usage: %s PORT PERIOD_MS MESSAGE_BYTES MAX_CLIENTS [[statfs:|poll:]PATH[@N]...]\n", argv[0]);
     return 2;
+  }
+  for (int i = 5; i < argc; i++) {
+    if (add_read(argv[i]) != 0) {
+      fprintf(stderr, "floor: cannot read %s (or more than %d reads, or a bad @N)\n", argv[i], MAX_READS);
+      return 2;
+    }
   }
   int port = atoi(argv[1]);
   period_us = (lws_usec_t)atoi(argv[2]) * 1000;

@@ -171,26 +171,36 @@ export function renderFloor(res) {
   const v = (k, id, f) => { const r = get(k, id); return r ? f(r) : NaN; };
   const has = (k) => Boolean(S[k]);
   const figs = [['CPU s/min', (r) => r.cpuSPerMin, 3], ['RSS MiB', (r) => r.rssMb, 2], ['anon MiB', (r) => r.anonMb, 2]];
-  L.push('| clients | figure | sbcmon | static firmware | floor | sbcmon / floor | static / floor |');
-  L.push('|---:|---|---:|---:|---:|---:|---:|');
+  // "floor + reads": the floor making the kernel reads sbcmon made (res.kernelReads), up to 100 clients.
+  L.push('| clients | figure | sbcmon | static firmware | floor | floor + reads | sbcmon / floor | static / floor '
+    + '| sbcmon / (floor + reads) |');
+  L.push('|---:|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const [id, n] of ids) {
     for (const [label, f, d] of figs) {
       const a = v('sbcmon', id, f); const b = has('static') ? v('static', id, f) : NaN; const c = v('floor', id, f);
-      L.push(`| ${n} | ${label} | ${fmt(a, d)} | ${fmt(b, d)} | ${fmt(c, d)} | ${ratio(a, c)} | ${ratio(b, c)} |`);
+      const e = has('floorReads') ? v('floorReads', id, f) : NaN;
+      L.push(`| ${n} | ${label} | ${fmt(a, d)} | ${fmt(b, d)} | ${fmt(c, d)} | ${fmt(e, d)} | ${ratio(a, c)} `
+        + `| ${ratio(b, c)} | ${ratio(a, e)} |`);
     }
   }
   const after = (k) => v(k, 'ws1000', (r) => r.anonAfterMb);
   if (Number.isFinite(after('sbcmon')) || Number.isFinite(after('floor'))) {
     L.push(`| 1000 → 0 | anon MiB 12 s after the clients left | ${fmt(after('sbcmon'), 2)} | `
-      + `${fmt(has('static') ? after('static') : NaN, 2)} | ${fmt(after('floor'), 2)} | `
-      + `${ratio(after('sbcmon'), after('floor'))} | ${ratio(after('static'), after('floor'))} |`);
+      + `${fmt(has('static') ? after('static') : NaN, 2)} | ${fmt(after('floor'), 2)} | | `
+      + `${ratio(after('sbcmon'), after('floor'))} | ${ratio(after('static'), after('floor'))} | |`);
+  }
+  const kr = res.kernelReads;
+  if (kr) {
+    L.push('', `floor + reads: at each tick the floor first makes the kernel reads that sbcmon made under strace `
+      + `(${kr.ticks} ticks; PATH@N: every N-th tick): ${kr.reads.map((r) => `\`${r}\``).join(', ')}.`);
   }
   L.push('', '### Server-side latency: tick → first / last sample frame handed to the kernel (µs; net/latency.h; the floor records the same)', '');
   L.push('| build | clients | ticks | first p50 | first p99 | last p50 | last p99 |');
   L.push('|---|---:|---:|---:|---:|---:|---:|');
-  for (const k of ['sbcmon', 'static', 'floor']) {
+  for (const k of ['sbcmon', 'static', 'floor', 'floorReads']) {
     if (!has(k)) continue;
     for (const [id, n] of ids.slice(1)) {
+      if (k === 'floorReads' && n > 100) continue;
       const l = get(k, id) && get(k, id).server;
       if (!l) { L.push(`| ${k} | ${n} | n/a | | | | |`); continue; }
       L.push(`| ${k} | ${n} | ${l.ticks} | ${l.firstP50} | ${l.firstP99} | ${l.lastP50} | ${l.lastP99} |`);
@@ -208,6 +218,13 @@ export function renderFloor(res) {
   L.push('', '### Targets', '');
   const cpuOk = ids.map(([id, n]) => [n, v('sbcmon', id, (r) => r.cpuSPerMin) / v('floor', id, (r) => r.cpuSPerMin)]);
   L.push(`- CPU ≤ 1.3× the floor: ${cpuOk.map(([n, r]) => `${n}: ${fmt(r)}× ${r <= 1.3 ? 'met' : 'NOT met'}`).join('; ')}`);
+  if (has('floorReads')) {
+    // What the kernel's reads of the same files cost the floor alone, and sbcmon against that.
+    const cpu = (k, id) => v(k, id, (r) => r.cpuSPerMin);
+    const parts = ids.filter(([, n]) => n <= 100).map(([id, n]) => `${n}: the reads alone ${ratio(cpu('floorReads', id),
+      cpu('floor', id))} the floor, sbcmon ${ratio(cpu('sbcmon', id), cpu('floorReads', id))} the floor + reads`);
+    L.push(`- the same kernel reads in the floor: ${parts.join('; ')}`);
+  }
   // anon ≤ 1.2× the floor's + the history ring (sbcmon_history_bytes, read in the same phase).
   for (const k of ['sbcmon', 'static'].filter(has)) {
     const parts = ids.map(([id, n]) => {
@@ -227,6 +244,10 @@ export function renderFloor(res) {
   }
   const l100 = get('sbcmon', 'ws100') && get('sbcmon', 'ws100').server;
   L.push(`- last frame at 100 clients p99 < 1 ms: ${l100 ? `${l100.lastP99} µs ${l100.lastP99 < 1000 ? 'met' : 'NOT met'}` : 'n/a'}`);
+  for (const k of ['floor', 'floorReads'].filter(has)) {
+    const l = get(k, 'ws100') && get(k, 'ws100').server;
+    if (l) L.push(`  (${k === 'floor' ? 'the floor' : 'the floor + reads'} in the same run: ${l.lastP99} µs)`);
+  }
   L.push('');
   return L.join('\n');
 }

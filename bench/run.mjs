@@ -47,6 +47,12 @@ const ALL_SERVERS = [
     skip: !args.floor,
     cmd: (port, periodMs, n) => [args.floor, String(port), String(periodMs), String(sampleBytes),
       String(n <= 64 ? 64 : 1100)] },
+  // The same floor making, at each tick, the kernel reads sbcmon made (traced below): what
+  // a server showing these figures costs at least. Up to 100 clients, where the reads count.
+  { key: 'floorReads', name: 'floor + sbcmon\'s kernel reads', nsp: '/', event: 'sample', minPeriodMs: 10,
+    only: 'ws', maxN: 100, skip: !args.floor,
+    cmd: (port, periodMs, n) => [args.floor, String(port), String(periodMs), String(sampleBytes),
+      String(n <= 64 ? 64 : 1100), ...kernelReads] },
   { key: 'flask', name: 'Flask-SocketIO (tutorial)', nsp: '/test', event: 'server_response', minPeriodMs: 10,
     cmd: (port, periodMs) => ['/usr/bin/python3', here('./flask/app.py'), String(port), String(periodMs / 1000)] },
   { key: 'node', name: 'Node socket.io', nsp: '/test', event: 'server_response', minPeriodMs: 10,
@@ -54,6 +60,8 @@ const ALL_SERVERS = [
 ];
 
 const SERVERS = ALL_SERVERS.filter((s) => !s.skip);
+// bench/floor.c READ arguments: the /proc and /sys reads sbcmon makes per tick.
+let kernelReads = [];
 // The floor's message is as long as sbcmon's sample frame, once a phase has seen one.
 let sampleBytes = Number(args['sample-bytes']) || 700;
 
@@ -126,6 +134,38 @@ function snapshot(pid) {
   return { t: performance.now() / 1000, ticks, ns, rssKb: kb(rollup, 'Rss'), pssKb: kb(rollup, 'Pss'),
            anonKb: kb(status, 'RssAnon'), hwmKb: kb(status, 'VmHWM'),
            threads: Number(/^Threads:\s+(\d+)/m.exec(status)[1]) };
+}
+
+// The kernel reads sbcmon makes per tick, as bench/floor.c READ arguments: sbcmon (as
+// shipped) runs at 100 ms under strace for a few seconds; each file it preads, each statfs
+// and each poll of a /proc file (the mount table's change mark) is counted, and is read
+// every round(ticks / count) ticks (ticks: the reads of /proc/stat, made once a tick).
+async function traceKernelReads() {
+  const proc = await startServer(ALL_SERVERS[0], 100, 0);
+  const file = `${args.out}/kernel-reads.strace`;
+  try {
+    await sleep(1000);  // past start-up: the first ticks open the files
+    const st = spawn('strace', ['-qq', '-y', '-e', 'trace=pread64,statfs,poll,ppoll', '-o', file,
+      '-p', String(proc.pid)], { stdio: 'ignore' });
+    await sleep(quick ? 2000 : 4000);
+    const done = new Promise((r) => st.once('exit', r));
+    st.kill('SIGINT');
+    await done;
+  } finally {
+    await stopServer(proc);
+  }
+  const counts = new Map();
+  const self = (p) => p.replace(/^\/proc\/\d+\//, '/proc/self/');
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    let m;
+    if ((m = /^pread64\(\d+<(\/(?:proc|sys)\/[^>]*)>/.exec(line))) m = self(m[1]);
+    else if ((m = /^statfs\("([^"]*)"/.exec(line))) m = `statfs:${m[1]}`;
+    else if ((m = /^p?poll\(\[\{fd=\d+<(\/proc\/[^>]*)>[^\]]*\], 1,/.exec(line))) m = `poll:${self(m[1])}`;
+    if (m) counts.set(m, (counts.get(m) || 0) + 1);
+  }
+  const ticks = counts.get('/proc/stat') || 0;
+  if (ticks < 10) throw new Error(`strace saw ${ticks} ticks of sbcmon (${file})`);
+  return { ticks, reads: [...counts].map(([p, c]) => (Math.round(ticks / c) > 1 ? `${p}@${Math.round(ticks / c)}` : p)) };
 }
 
 // --- phases ---------------------------------------------------------------------------
@@ -246,11 +286,23 @@ const scenarios = [
   { id: 'poll20', n: 20, transport: 'polling' },
 ];
 const LAT_IDS = new Set(['ws20', 'ws100', 'ws1000']);
+if (phases.has('load') && SERVERS.some((s) => s.key === 'floorReads')) {
+  try {
+    const t = await traceKernelReads();
+    kernelReads = t.reads;
+    results.kernelReads = t;
+    log(`sbcmon's kernel reads over ${t.ticks} ticks: ${t.reads.join(' ')}`);
+  } catch (e) {
+    log(`tracing sbcmon's kernel reads FAILED: ${e.message}`);
+    results.servers.floorReads.error = e.message;
+  }
+}
 for (const sc of phases.has('load') ? scenarios : []) {
   for (const server of SERVERS) {
     if (server.skip || (server.only === 'ws' && sc.transport !== 'websocket')) continue;
+    if (sc.n > (server.maxN ?? Infinity) || results.servers[server.key].error) continue;
     try {
-      const lat = ['sbcmon', 'static', 'floor'].includes(server.key) && LAT_IDS.has(sc.id);
+      const lat = ['sbcmon', 'static', 'floor', 'floorReads'].includes(server.key) && LAT_IDS.has(sc.id);
       server.latencyFile = lat ? `${out}/latency-${server.key}-${sc.id}.txt` : null;
       // After the 1000 clients leave: longer than sbcmon's heap trim period (app/monitor.h).
       const afterS = lat && sc.n === 1000 ? 12 : 0;

@@ -10,7 +10,8 @@
 #   4. beside them, the floor: a bare libwebsockets server (bench/floor.c, built here against
 #      the same lws) and the static firmware (make firmware BOARD=host) under the same
 #      websocket clients, with sbcmon/floor ratios, server-side latency (SBCMON_BENCH_LATENCY)
-#      and instructions per tick under callgrind.
+#      and instructions per tick under callgrind; and, up to 100 clients, the floor making
+#      the kernel reads sbcmon makes each tick (traced with strace): "floor + reads".
 # QUICK=1 shortens every phase (a smoke run, rough figures). Takes about 12 minutes.
 set -euo pipefail
 
@@ -25,7 +26,7 @@ SESSIONS=1100
 quick=()
 [[ "${QUICK:-}" == 1 ]] && quick=(--quick)
 
-for cmd in node cmake "$PY" cc pkg-config valgrind callgrind_control; do
+for cmd in node cmake "$PY" cc pkg-config valgrind callgrind_control strace; do
   command -v "$cmd" >/dev/null 2>&1 || { echo "bench.sh: $cmd not found (make deps)" >&2; exit 1; }
 done
 "$PY" -c 'import flask_socketio, psutil, eventlet' 2>/dev/null \

@@ -31,7 +31,7 @@ test_pkgs=(googletest libgtest-dev libgmock-dev libbenchmark-dev
            qemu-system-x86 e2fsprogs
            binutils curl prometheus
            python3-flask-socketio python3-psutil python3-eventlet
-           libfaketime lintian clang libclang-rt-14-dev valgrind)
+           libfaketime lintian clang libclang-rt-14-dev valgrind strace)
 # make deb: the host build plus an arm64 and an armhf cross build (sysroots by mmdebstrap).
 deb_pkgs=(crossbuild-essential-arm64 crossbuild-essential-armhf mmdebstrap binutils)
 www_pkgs=()
