@@ -28,7 +28,7 @@ test_pkgs=(googletest libgtest-dev libgmock-dev libbenchmark-dev
            python3-socketio python3-websocket python3-requests python3-aiohttp
            chromium fonts-liberation
            crossbuild-essential-arm64 crossbuild-essential-armhf qemu-user mmdebstrap
-           qemu-system-x86 e2fsprogs
+           qemu-system-x86 e2fsprogs iproute2
            binutils curl prometheus
            python3-flask-socketio python3-psutil python3-eventlet
            libfaketime lintian clang libclang-rt-14-dev valgrind strace)

@@ -35,6 +35,13 @@ class KeptFile {
   // no such mark) and when it cannot be opened (read() then reports it missing).
   bool changed(std::uint64_t tick);
 
+  // Forgets the open back-off, so the next read() tries to open at once: for a caller
+  // with news that the file is back (its device's other file answered again).
+  void retry_now() {
+    retry_tick_ = 0;
+    backoff_ = 1;
+  }
+
   // The path given at construction ("" for a default-constructed, never-read file).
   const std::string& path() const { return path_; }
 

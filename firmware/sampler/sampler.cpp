@@ -37,11 +37,18 @@ struct SamplerState {
   } disk_prev[kMaxDisks];
   bool have_disk_mono = false;
   std::int64_t disk_mono_ns = 0;
-  // Link speed per interface slot: a link that gives no speed (down, wireless, virtual)
-  // is asked again after 1, 2, 4 ... kMaxSpeedBackoff ticks, or at once when its
+  // Link state per interface slot, as last read. The files are read again only when due:
+  // every slot after the kernel announced a link change (each tick when it cannot
+  // announce: a fixture tree, no AF_NETLINK), a new or reused slot, and an operstate
+  // that could not be read (a device not there yet, or gone: KeptFile's back-off bounds
+  // the retries). A link that gives no speed (down, wireless, virtual) is asked again
+  // after 1, 2, 4 ... kMaxSpeedBackoff ticks, once per announcement, or at once when its
   // operstate changes, which is how a link that comes up shows itself.
   struct LinkPrev {
     std::uint8_t oper = 0;
+    float speed = kAbsent;
+    bool oper_due = true;
+    bool speed_due = true;  // read once the back-off allows
     std::uint32_t backoff = 1;
     std::uint64_t retry_tick = 0;  // earliest tick to read speed again
   } link_prev[kMaxIfaces];
@@ -215,6 +222,7 @@ Sampler::Sampler(std::string proc_root, std::string sys_root)
       // every byte the parsers look at).
       big_(new char[kBigBuf]),
       st_(std::make_unique<SamplerState>()) {
+  if (sys_root_ == "/sys") link_events_.open();  // refused: the files are read every tick
   discover_cpus();
   discover_thermal();
   discover_hwmon();
@@ -253,6 +261,7 @@ bool Sampler::add_iface(std::string_view name) {
   std::string dir = sys_root_ + "/class/net/" + std::string(name) + "/";
   operstate_.emplace_back(dir + "operstate");
   speed_.emplace_back(dir + "speed");
+  st_->link_prev[board_.nifaces - 1] = SamplerState::LinkPrev{};  // due: read on the next tick
   ++board_.generation;
   return true;
 }
@@ -592,25 +601,42 @@ void Sampler::read_net(Sample& out, std::int64_t mono_ns) {
 void Sampler::read_links(Sample& out) {
   std::fill(std::begin(out.net_oper), std::end(out.net_oper), std::uint8_t{0});
   std::fill(std::begin(out.net_speed), std::end(out.net_speed), kAbsent);
+  // Drained every tick, before any file is read: a change made after the drain is read
+  // now and announced again next tick, so none is missed. big_ is free by now.
+  const bool announced = link_events_.changed(big_.get(), kBigBuf);
   for (std::size_t i = 0; i < board_.nifaces && i < operstate_.size(); ++i) {
-    std::string_view v;
-    if (read_small(operstate_[i], v)) out.net_oper[i] = static_cast<std::uint8_t>(parse_operstate(v));
     SamplerState::LinkPrev& lp = st_->link_prev[i];
-    if (out.net_oper[i] != lp.oper) {
-      lp.oper = out.net_oper[i];
-      lp.backoff = 1;
-      lp.retry_tick = 0;
+    if (announced) lp.oper_due = lp.speed_due = true;
+    std::string_view v;
+    if (lp.oper_due) {
+      const bool got = read_small(operstate_[i], v);
+      const std::uint8_t oper = got ? static_cast<std::uint8_t>(parse_operstate(v)) : 0;
+      lp.oper_due = !got;  // missing: looked for again next tick, not only on news
+      if (oper != lp.oper) {
+        lp.oper = oper;
+        lp.speed_due = true;
+        // A device back after it was gone: its speed file answers now, whatever back-off
+        // the failed tries while it was away built up.
+        speed_[i].retry_now();
+        lp.backoff = 1;
+        lp.retry_tick = 0;
+      }
     }
-    if (tick_ < lp.retry_tick) continue;
-    std::int64_t mbps = 0;
-    // A link that is down, or wireless, answers -1 or EINVAL: no speed, not 0.
-    if (read_small(speed_[i], v) && parse_i64(v, mbps) && mbps > 0 && mbps < 10000000) {
-      out.net_speed[i] = static_cast<float>(mbps);
-      lp.backoff = 1;  // a link with a speed is read every tick: a bond's may change
-    } else {
-      lp.retry_tick = tick_ + lp.backoff;
-      if (lp.backoff < kMaxSpeedBackoff) lp.backoff *= 2;
+    if (lp.speed_due && tick_ >= lp.retry_tick) {
+      lp.speed_due = false;
+      std::int64_t mbps = 0;
+      // A link that is down, or wireless, answers -1 or EINVAL: no speed, not 0.
+      if (read_small(speed_[i], v) && parse_i64(v, mbps) && mbps > 0 && mbps < 10000000) {
+        lp.speed = static_cast<float>(mbps);
+        lp.backoff = 1;  // read again on every announcement: a bond's changes with its ports
+      } else {
+        lp.speed = kAbsent;
+        lp.retry_tick = tick_ + lp.backoff;
+        if (lp.backoff < kMaxSpeedBackoff) lp.backoff *= 2;
+      }
     }
+    out.net_oper[i] = lp.oper;
+    out.net_speed[i] = lp.speed;
   }
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sampler/kept_file.h"
+#include "sampler/link_events.h"
 #include "sampler/parse.h"
 #include "sampler/sample.h"
 
@@ -61,6 +62,8 @@ class Sampler {
   void read_sensors(Sample& out);
   void read_power(Sample& out);
   void read_net(Sample& out, std::int64_t mono_ns);
+  // Operstate and speed per interface slot: read on the ticks the kernel announced a link
+  // change (every tick without the announcements), else last reading's figures again.
   void read_links(Sample& out);
   void read_filesystems(Sample& out, std::int64_t mono_ns);
   void read_disks(Sample& out, std::int64_t mono_ns);
@@ -71,10 +74,12 @@ class Sampler {
   // Points disk_stat_[e] at entry e's stat file (made again only when the name at e
   // changed) after a full read of diskstats.
   void bind_disk_files(const DiskReading& disks);
-  // Appends interface `name` (and its link-state files); false when the table is full.
+  // Appends interface `name` (and its link-state files, read on the next tick); false when
+  // the table is full.
   bool add_iface(std::string_view name);
-  // Gives interface slot `slot` to `name`: its link-state files re-pointed, its counters
-  // and link backoff forgotten (the next reading is a baseline). Allocates (rare).
+  // Gives interface slot `slot` to `name`: its link-state files re-pointed (read on the
+  // next tick), its counters and link backoff forgotten (the next reading is a baseline).
+  // Allocates (rare).
   void reuse_iface(std::size_t slot, std::string_view name);
   // Reads a small sysfs value into the scratch buffer; false when absent/unreadable.
   bool read_small(KeptFile& f, std::string_view& out);
@@ -92,6 +97,8 @@ class Sampler {
   bool disk_files_ok_ = false;
   static constexpr std::uint64_t kDiskRescanTicks = 10;
   std::vector<KeptFile> operstate_, speed_;  // per BoardInfo::ifaces slot
+  // Open only on the real /sys: a fixture tree's files change with no kernel to tell.
+  LinkEvents link_events_;
   std::string fs_prefix_;  // statvfs path of mount point M is fs_prefix_ + M
   KeptFile throttled_;  // get_throttled, when present at start-up
   KeptFile rpi_volt_;   // in0_lcrit_alarm of the hwmon named "rpi_volt", when present

@@ -172,7 +172,7 @@ if command -v systemd-analyze >/dev/null 2>&1; then
   unit="$ROOT/board/common/sbcmon.service"
   missing=()
   for d in 'DynamicUser=yes' 'NoNewPrivileges=yes' 'ProtectSystem=strict' 'ProtectHome=yes' \
-           'PrivateTmp=yes' 'RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX' 'MemoryMax=' \
+           'PrivateTmp=yes' 'RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX AF_NETLINK' 'MemoryMax=' \
            'Restart=on-failure' 'StandardOutput=journal' 'ExecStart=/usr/bin/sbcmon --config /etc/sbcmon.conf'; do
     grep -q "^$d" "$unit" || missing+=("$d")
   done

@@ -109,4 +109,25 @@ TEST(KeptFile, AMissingFileCountsAsChangedSoReadReportsIt) {
   EXPECT_FALSE(f.read(1, buf, sizeof buf, v));
 }
 
+TEST(KeptFile, RetryNowForgetsTheBackOffOfAMissingFile) {
+  // A device's speed file, tried while the device was gone, is read at once when its
+  // operstate file answers again (sampler.cpp), not after the back-off it built up.
+  std::string tmpl = temp_template("sbcmon-kept-retry-XXXXXX");
+  const char* dir = ::mkdtemp(tmpl.data());
+  ASSERT_NE(dir, nullptr);
+  const std::string path = std::string(dir) + "/speed";
+  KeptFile f(path);
+  char buf[16];
+  std::string_view v;
+  for (std::uint64_t tick = 1; tick <= 8; ++tick)
+    EXPECT_FALSE(f.read(tick, buf, sizeof buf, v));
+  std::ofstream(path) << "1000\n";
+  EXPECT_FALSE(f.read(9, buf, sizeof buf, v)) << "backing off: not tried this tick";
+  f.retry_now();
+  ASSERT_TRUE(f.read(9, buf, sizeof buf, v));
+  EXPECT_EQ(v, "1000\n");
+  ::unlink(path.c_str());
+  ::rmdir(dir);
+}
+
 }  // namespace
