@@ -12,7 +12,7 @@
 #    127.0.0.1:<free port> -> guest :8080. The host runs commands in the guest through a
 #    virtio-serial port wired to a pipe (tests/boot/agent.sh): nothing else is reachable.
 # Checks: unit active; page, /metrics and a Socket.IO connect from the host; not root,
-# CapEff 0, NoNewPrivs, seccomp; back after `systemctl restart` and after `kill -9`
+# CapEff 0, NoNewPrivs, seccomp, an rtnetlink socket for link changes; back after `systemctl restart` and after `kill -9`
 # (Restart=); no error in the unit's journal; the per-core figure of a loaded core
 # rises and falls back.
 # Ends with "N passed, M failed"; exits non-zero if anything failed.
@@ -281,6 +281,21 @@ if in_guest "reading the main process's status" 30 \
     ok "main process: uid $uid (not root), CapEff $capeff, NoNewPrivs 1, Seccomp 2 (filter)"
   else
     bad "main process is not sandboxed: $(tr '\n' ' ' <<<"$agent_out")"
+  fi
+fi
+# The unit lets sbcmon hear the kernel's link-change announcements (AF_NETLINK): one of its
+# sockets is in /proc/net/netlink as NETLINK_ROUTE (Eth 0) in group RTMGRP_LINK (1).
+# Refused, sbcmon would fall back to reading /sys/class/net every tick, silently.
+if in_guest "looking for the main process's rtnetlink socket" 30 \
+     'pid="$(systemctl show -p MainPID --value sbcmon)"
+      inodes="$(ls -l "/proc/$pid/fd" | sed -n "s/.*socket:\[\([0-9]*\)\]$/\1/p" | tr "\n" " ")"
+      awk -v l="$inodes" '"'"'BEGIN { n = split(l, a, " "); for (i = 1; i <= n; i++) s[a[i]] = 1 }
+        $2 == "0" && $4 == "00000001" && ($10 in s) { print "inode " $10 }'"'"' /proc/net/netlink'; then
+  inode="$(sed -n 's/^inode \([0-9][0-9]*\)$/\1/p' <<<"$agent_out" | head -n 1)"
+  if [[ -n "$inode" ]]; then
+    ok "main process listens for link changes: NETLINK_ROUTE socket in RTMGRP_LINK (inode $inode)"
+  else
+    bad "main process has no NETLINK_ROUTE socket in RTMGRP_LINK (AF_NETLINK refused by the unit?)"
   fi
 fi
 
