@@ -11,16 +11,20 @@
  * the least a server can cost that shows the same figures, however it parses them.
  *   usage: floor PORT PERIOD_MS MESSAGE_BYTES MAX_CLIENTS [READ...]   (binds 127.0.0.1)
  *   READ: [statfs:|poll:]PATH[@N]  pread PATH from offset 0 (opened once), statfs(PATH), or
- *         poll PATH's kept fd for POLLPRI with no wait; every N-th tick (default every tick)
+ *         poll PATH's kept fd for POLLPRI with no wait; every N-th tick (default every tick);
+ *         or netlink:link[@N]: drain an rtnetlink socket joined to RTMGRP_LINK
  */
 #include <libwebsockets.h>
 
 #include <fcntl.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/statfs.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -78,18 +82,32 @@ static void lat_write(void) {
 }
 
 /* The kernel reads made at the start of each tick (READ arguments). */
-enum { MAX_READS = 64, READ_PREAD, READ_STATFS, READ_POLL };
+enum { MAX_READS = 64, READ_PREAD, READ_STATFS, READ_POLL, READ_NETLINK };
 static struct { int kind, fd; unsigned every; const char *path; } reads[MAX_READS];
 static int nreads;
 static unsigned long ticks;
 static char scratch[65536];
 
-/* Parses one READ argument ([statfs:|poll:]PATH[@N]) and opens what it names; 0 or -1. */
+static int netlink_link_socket(void) {
+  int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+  struct sockaddr_nl a;
+  memset(&a, 0, sizeof a);
+  a.nl_family = AF_NETLINK;
+  a.nl_groups = RTMGRP_LINK;
+  if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+/* Parses one READ argument ([statfs:|poll:|netlink:]PATH[@N]) and opens what it names; 0 or -1. */
 static int add_read(char *arg) {
   if (nreads == MAX_READS) return -1;
   int kind = READ_PREAD;
   if (strncmp(arg, "statfs:", 7) == 0) { kind = READ_STATFS; arg += 7; }
   else if (strncmp(arg, "poll:", 5) == 0) { kind = READ_POLL; arg += 5; }
+  else if (strncmp(arg, "netlink:", 8) == 0) { kind = READ_NETLINK; arg += 8; }
   unsigned every = 1;
   char *at = strrchr(arg, '@');
   if (at) {
@@ -100,7 +118,11 @@ static int add_read(char *arg) {
     *at = '\0';
   }
   int fd = -1;
-  if (kind != READ_STATFS && (fd = open(arg, O_RDONLY | O_CLOEXEC)) < 0) return -1;
+  if (kind == READ_NETLINK) {
+    if (strcmp(arg, "link") != 0 || (fd = netlink_link_socket()) < 0) return -1;
+  } else if (kind != READ_STATFS && (fd = open(arg, O_RDONLY | O_CLOEXEC)) < 0) {
+    return -1;
+  }
   reads[nreads].kind = kind;
   reads[nreads].fd = fd;
   reads[nreads].every = every;
@@ -117,9 +139,12 @@ static void do_reads(void) {
     } else if (reads[i].kind == READ_STATFS) {
       struct statfs sf;
       statfs(reads[i].path, &sf);
-    } else {
+    } else if (reads[i].kind == READ_POLL) {
       struct pollfd p = {reads[i].fd, POLLPRI, 0};
       poll(&p, 1, 0);
+    } else {
+      for (int k = 0; k < 64 && recv(reads[i].fd, scratch, sizeof scratch, MSG_DONTWAIT | MSG_TRUNC) >= 0; k++) {
+      }
     }
   }
   ticks++;
@@ -223,7 +248,8 @@ static void on_signal(int sig) {
 
 int main(int argc, char **argv) {
   if (argc < 5) {
-    fprintf(stderr, "usage: %s PORT PERIOD_MS MESSAGE_BYTES MAX_CLIENTS [[statfs:|poll:]PATH[@N]...]\n", argv[0]);
+    fprintf(stderr, "usage: %s PORT PERIOD_MS MESSAGE_BYTES MAX_CLIENTS [[statfs:|poll:]PATH[@N]|netlink:link[@N]...]\n",
+            argv[0]);
     return 2;
   }
   for (int i = 5; i < argc; i++) {

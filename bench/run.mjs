@@ -137,15 +137,16 @@ function snapshot(pid) {
 }
 
 // The kernel reads sbcmon makes per tick, as bench/floor.c READ arguments: sbcmon (as
-// shipped) runs at 100 ms under strace for a few seconds; each file it preads, each statfs
-// and each poll of a /proc file (the mount table's change mark) is counted, and is read
-// every round(ticks / count) ticks (ticks: the reads of /proc/stat, made once a tick).
+// shipped) runs at 100 ms under strace for a few seconds; each file it preads, each statfs,
+// each poll of a /proc file (the mount table's change mark) and each receive on its
+// rtnetlink socket (link changes) is counted, and is made every round(ticks / count) ticks
+// (ticks: the reads of /proc/stat, made once a tick).
 async function traceKernelReads() {
   const proc = await startServer(ALL_SERVERS[0], 100, 0);
   const file = `${args.out}/kernel-reads.strace`;
   try {
     await sleep(1000);  // past start-up: the first ticks open the files
-    const st = spawn('strace', ['-qq', '-y', '-e', 'trace=pread64,statfs,poll,ppoll', '-o', file,
+    const st = spawn('strace', ['-qq', '-yy', '-e', 'trace=pread64,statfs,poll,ppoll,recvfrom', '-o', file,
       '-p', String(proc.pid)], { stdio: 'ignore' });
     await sleep(quick ? 2000 : 4000);
     const done = new Promise((r) => st.once('exit', r));
@@ -161,6 +162,7 @@ async function traceKernelReads() {
     if ((m = /^pread64\(\d+<(\/(?:proc|sys)\/[^>]*)>/.exec(line))) m = self(m[1]);
     else if ((m = /^statfs\("([^"]*)"/.exec(line))) m = `statfs:${m[1]}`;
     else if ((m = /^p?poll\(\[\{fd=\d+<(\/proc\/[^>]*)>[^\]]*\], 1,/.exec(line))) m = `poll:${self(m[1])}`;
+    else if (/^recvfrom\(\d+<NETLINK:\[ROUTE:/.test(line)) m = 'netlink:link';
     if (m) counts.set(m, (counts.get(m) || 0) + 1);
   }
   const ticks = counts.get('/proc/stat') || 0;
