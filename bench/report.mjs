@@ -189,6 +189,16 @@ export function renderFloor(res) {
       + `${fmt(has('static') ? after('static') : NaN, 2)} | ${fmt(after('floor'), 2)} | | `
       + `${ratio(after('sbcmon'), after('floor'))} | ${ratio(after('static'), after('floor'))} | |`);
   }
+  // Where each ran several times (run.mjs --reps): the run with the median CPU is shown; all of them here.
+  const reps = [];
+  for (const [id, n] of ids) {
+    const each = ['sbcmon', 'static', 'floor', 'floorReads'].filter(has)
+      .map((k) => [k, get(k, id) && get(k, id).cpuRuns]).filter(([, c]) => c && c.length > 1);
+    if (each.length) reps.push(`${n} clients: ${each.map(([k, c]) => `${k} ${c.map((x) => fmt(x, 3)).join(' / ')}`).join(', ')}`);
+  }
+  if (reps.length) {
+    L.push('', `CPU s/min of every run (interleaved; the table shows each one's median run): ${reps.join('; ')}.`);
+  }
   const kr = res.kernelReads;
   if (kr) {
     L.push('', `floor + reads: at each tick the floor first makes the kernel reads that sbcmon made under strace `
