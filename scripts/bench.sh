@@ -12,7 +12,7 @@
 #      websocket clients, with sbcmon/floor ratios, server-side latency (SBCMON_BENCH_LATENCY)
 #      and instructions per tick under callgrind; and, up to 100 clients, the floor making
 #      the kernel reads sbcmon makes each tick (traced with strace): "floor + reads".
-# QUICK=1 shortens every phase (a smoke run, rough figures). Takes about 12 minutes.
+# QUICK=1 shortens every phase (a smoke run, rough figures). Takes about 20 minutes.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
